@@ -1,0 +1,406 @@
+"""BackpropClassifier: the scikit-learn estimator around the Theta-matrix engine."""
+
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
+
+from . import engine
+from ._activations import HIDDEN_ACTIVATIONS, log_sigmoid
+from ._solvers import SOLVERS, Recorder
+
+_FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+class BackpropClassifier(ClassifierMixin, BaseEstimator):
+    """Feed-forward neural network classifier trained by backpropagation.
+
+    The network is the list of Theta matrices of :mod:`skbackprop.engine`:
+    ``thetas_[l]`` has shape ``(s_{l+1}, s_l + 1)`` with the bias weights in
+    column 0. There is one sigmoid output unit per class (two for a binary
+    problem), and the cost is the cross-entropy summed over the output units plus
+    ``reg_lambda / (2 m)`` times the squared non-bias weights.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(25,)
+        Units of each hidden layer; ``()`` means no hidden layer (one logistic
+        regression per class).
+    activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
+        Activation of the hidden units.
+    solver : {"gd", "L-BFGS-B", "CG", "BFGS", "TNC"}, default="gd"
+        ``"gd"`` is full-batch gradient descent with step ``learning_rate``; the
+        others are the ``scipy.optimize.minimize`` methods of that name.
+    reg_lambda : float, default=1e-4
+        Regularisation strength lambda (the same penalty as ``alpha`` of
+        scikit-learn's ``MLPClassifier``). Must be >= 0.
+    learning_rate : float, default=0.5
+        Gradient-descent step size alpha; used by ``solver="gd"`` only. Must be > 0.
+    max_iter : int, default=1000
+        Maximum number of iterations (gradient steps, or iterations of the scipy
+        method). Must be >= 1.
+    tol : float, default=1e-4
+        Training stops when the largest absolute component of the gradient of the
+        cost is at most ``tol``. ``tol=0`` runs exactly ``max_iter`` iterations,
+        without a convergence warning.
+    epsilon_init : float or None, default=None
+        Initial weights are uniform in ``[-eps, eps]``; None uses
+        ``eps = sqrt(6) / sqrt(s_l + 1 + s_{l+1})`` for each Theta matrix.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the initial weights.
+    warm_start : bool, default=False
+        Continue from the weights of the previous fit instead of new random ones.
+    verbose : int, default=0
+        Progress output: 1 prints about 20 lines per fit, 2 every iteration.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` has string column names.
+    thetas_ : list of ndarray
+        ``thetas_[l]`` of shape ``(s_{l+1}, s_l + 1)``; float32 when fitted on
+        float32 data, float64 otherwise.
+    loss_ : float
+        Cost ``J`` at the final weights.
+    loss_curve_ : list of float
+        Cost after each iteration; warm starts append to it.
+    n_iter_ : int
+        Iterations run by the last call to fit.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : scikit-learn's multi-layer perceptron.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_moons
+    >>> from skbackprop import BackpropClassifier
+    >>> X, y = make_moons(n_samples=200, noise=0.1, random_state=0)
+    >>> clf = BackpropClassifier(hidden_layer_sizes=(5, 5), solver="L-BFGS-B",
+    ...                          random_state=0).fit(X, y)
+    >>> [theta.shape for theta in clf.thetas_]
+    [(5, 3), (5, 6), (2, 6)]
+    >>> float(clf.score(X, y)) > 0.95
+    True
+    >>> clf.predict_proba(X[:2]).round(3)
+    array([[0.   , 1.   ],
+           [0.998, 0.002]])
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(25,),
+        activation="sigmoid",
+        solver="gd",
+        reg_lambda=1e-4,
+        learning_rate=0.5,
+        max_iter=1000,
+        tol=1e-4,
+        epsilon_init=None,
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.reg_lambda = reg_lambda
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.epsilon_init = epsilon_init
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    # -- validation -------------------------------------------------------------
+
+    def _check_params(self):
+        """Validate the hyperparameters; return the hidden layer sizes as a tuple."""
+        sizes = self.hidden_layer_sizes
+        if _is_int(sizes):
+            sizes = (sizes,)
+        try:
+            sizes = tuple(sizes)
+        except TypeError:
+            sizes = None
+        if sizes is None or not all(_is_int(s) and s >= 1 for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must be a tuple of positive ints (or () for no "
+                f"hidden layer); got {self.hidden_layer_sizes!r}"
+            )
+        if self.activation not in HIDDEN_ACTIVATIONS:
+            raise ValueError(
+                f"activation must be one of {sorted(HIDDEN_ACTIVATIONS)}; got {self.activation!r}"
+            )
+        if not isinstance(self.solver, str) or self.solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {list(SOLVERS)}; got {self.solver!r}")
+        checks = [
+            ("reg_lambda", self.reg_lambda, _is_real, lambda v: v >= 0, "a float >= 0"),
+            ("learning_rate", self.learning_rate, _is_real, lambda v: v > 0, "a float > 0"),
+            ("max_iter", self.max_iter, _is_int, lambda v: v >= 1, "an int >= 1"),
+            ("tol", self.tol, _is_real, lambda v: v >= 0, "a float >= 0"),
+            ("verbose", self.verbose, _is_real, lambda v: v >= 0, "an int >= 0"),
+        ]
+        if self.epsilon_init is not None:
+            checks.append(
+                (
+                    "epsilon_init",
+                    self.epsilon_init,
+                    _is_real,
+                    lambda v: v > 0,
+                    "a float > 0 or None",
+                )
+            )
+        for name, value, type_ok, range_ok, allowed in checks:
+            if not type_ok(value):
+                raise TypeError(
+                    f"{name} must be {allowed}; got {value!r} of type {type(value).__name__}"
+                )
+            if not (np.isfinite(value) and range_ok(value)):
+                raise ValueError(f"{name} must be {allowed}; got {value!r}")
+        return sizes
+
+    @staticmethod
+    def _check_sample_weight(sample_weight, n_samples, dtype):
+        if sample_weight is None:
+            return None
+        sample_weight = np.asarray(sample_weight)
+        if sample_weight.ndim == 0:
+            sample_weight = np.full(n_samples, sample_weight)
+        if sample_weight.dtype.kind not in "biuf":
+            raise ValueError(
+                f"sample_weight must contain real numbers; got dtype {sample_weight.dtype}"
+            )
+        if sample_weight.shape != (n_samples,):
+            raise ValueError(
+                f"sample_weight must have shape ({n_samples},), one weight per sample; "
+                f"got shape {sample_weight.shape}"
+            )
+        sample_weight = sample_weight.astype(dtype)
+        if not np.all(np.isfinite(sample_weight)):
+            raise ValueError("sample_weight must be finite; it contains NaN or infinity")
+        if np.any(sample_weight < 0):
+            raise ValueError("sample_weight must be non-negative; it has negative weights")
+        if not np.any(sample_weight > 0):
+            raise ValueError("sample_weight must not be all zero: the total weight is zero")
+        return sample_weight
+
+    # -- fitting ----------------------------------------------------------------
+
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; float32 data is trained in float32.
+        y : array-like of shape (n_samples,)
+            Class labels (at least two classes).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; the cost averages become weighted averages.
+
+        Returns
+        -------
+        self : BackpropClassifier
+            The fitted estimator.
+        """
+        # validate_data records n_features_in_ and feature_names_in_ on self as a
+        # side effect: restore the previous model if anything below fails.
+        saved = dict(self.__dict__)
+        try:
+            return self._fit(X, y, sample_weight)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    def _fit(self, X, y, sample_weight):
+        hidden = self._check_params()
+        X, y = validate_data(self, X, y, dtype=_FLOAT_DTYPES, reset=True)
+        check_classification_targets(y)
+        dtype = X.dtype
+        sample_weight = self._check_sample_weight(sample_weight, X.shape[0], dtype)
+
+        classes, y_encoded = np.unique(y, return_inverse=True)
+        present = classes if sample_weight is None else np.unique(y[sample_weight > 0])
+        if len(present) < 2:
+            where = "y" if sample_weight is None else "the samples with positive sample_weight"
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes; {where} "
+                f"has {len(present)} class: {present.tolist()}"
+            )
+        layer_sizes = [X.shape[1], *hidden, len(classes)]
+
+        warm = self.warm_start and hasattr(self, "thetas_")
+        if warm:
+            self._check_warm_start(classes, layer_sizes)
+            x0 = engine.pack(self.thetas_).astype(dtype)
+        else:
+            x0 = engine.pack(
+                engine.init_thetas(layer_sizes, self.random_state, self.epsilon_init, dtype)
+            )
+
+        Y = np.zeros((X.shape[0], len(classes)), dtype=dtype)
+        Y[np.arange(X.shape[0]), y_encoded] = 1
+        objective = engine.make_objective(
+            X,
+            Y,
+            layer_sizes,
+            reg_lambda=self.reg_lambda,
+            activation=self.activation,
+            sample_weight=sample_weight,
+        )
+        recorder = Recorder(self.verbose, self.max_iter)
+        solve = SOLVERS[self.solver]
+        # Threads of the engine share the rows; BLAS must not start threads of its own.
+        blas_threads = 1 if objective.n_threads > 1 else None
+        with threadpool_limits(limits=blas_threads, user_api="blas"):
+            result = solve(
+                objective,
+                x0,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                learning_rate=self.learning_rate,
+                recorder=recorder,
+            )
+        self._warn_about(result)
+
+        self.classes_ = classes
+        self.thetas_ = [
+            theta.copy() for theta in engine.unpack(result.x.astype(dtype), layer_sizes)
+        ]
+        self.loss_ = float(result.loss)
+        previous_curve = self.loss_curve_ if warm else []
+        self.loss_curve_ = list(previous_curve) + result.loss_curve
+        self.n_iter_ = result.n_iter
+        return self
+
+    def _check_warm_start(self, classes, layer_sizes):
+        old_sizes = engine.layer_sizes_of(self.thetas_)
+        if old_sizes[0] != layer_sizes[0]:
+            raise ValueError(
+                f"warm_start=True: X has {layer_sizes[0]} features but the previous fit "
+                f"had {old_sizes[0]}; fit with warm_start=False to start anew"
+            )
+        if not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"warm_start=True: y has classes {classes.tolist()} but the previous fit had "
+                f"{self.classes_.tolist()}; fit with warm_start=False to start anew"
+            )
+        if old_sizes != layer_sizes:
+            raise ValueError(
+                f"warm_start=True: hidden_layer_sizes={tuple(layer_sizes[1:-1])} differs from "
+                f"the previous fit's {tuple(old_sizes[1:-1])}; fit with warm_start=False"
+            )
+
+    def _warn_about(self, result):
+        name = type(self).__name__
+        if result.status == "max_iter" and self.tol > 0:
+            advice = (
+                "increase max_iter or learning_rate, or try solver='L-BFGS-B'"
+                if self.solver == "gd"
+                else "increase max_iter"
+            )
+            warnings.warn(
+                f"{name} did not converge: max_iter={self.max_iter} iterations ran before "
+                f"the gradient reached tol={self.tol:g} ({result.message}). To fix it, "
+                f"{advice}; scaling the features (StandardScaler) also helps.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        elif result.status == "diverged":
+            warnings.warn(
+                f"{name} stopped after {result.n_iter} iterations because training "
+                f"diverged ({result.message}): learning_rate={self.learning_rate:g} is too "
+                "large. Decrease learning_rate or scale the features; the weights before "
+                "the bad step were kept.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        elif result.status == "stopped":
+            warnings.warn(
+                f"{name}: solver {self.solver!r} stopped after {result.n_iter} iterations "
+                f"without meeting tol={self.tol:g}: {result.message}. Scaling the features, "
+                "raising tol or trying another solver may help.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        elif result.status == "interrupted":
+            warnings.warn(
+                f"{name}: training was interrupted (KeyboardInterrupt) after "
+                f"{result.n_iter} iterations; the weights of the last completed "
+                "iteration were kept.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    # -- prediction -------------------------------------------------------------
+
+    def _output_logits(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=_FLOAT_DTYPES, reset=False)
+        dtype = self.thetas_[0].dtype
+        return engine.forward_logits(self.thetas_, X.astype(dtype, copy=False), self.activation)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`, computed without ``log(0)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        log_h = log_sigmoid(self._output_logits(X))
+        # Normalise in log space: rows whose outputs all underflow stay finite.
+        log_h -= log_h.max(axis=1, keepdims=True)
+        log_h -= np.log(np.exp(log_h).sum(axis=1, keepdims=True))
+        return log_h
+
+    def predict_proba(self, X):
+        """Class probabilities: the output units normalised to sum to one.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X):
+        """Predict the class of each sample: the most probable one.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        log_proba = self.predict_log_proba(X)
+        return self.classes_[np.argmax(log_proba, axis=1)]
