@@ -23,7 +23,9 @@ and sample ``i`` counts ``w_i`` times. Backpropagation gives the gradient::
 
     delta^(L) = (h - y)
     delta^(l) = (Theta^(l)[:, 1:]^T delta^(l+1)) * g'(z^(l))
-    dJ/dTheta^(l) = 1/m sum_i delta^(l+1) [1, a^(l)]^T + lambda/m Theta^(l) (bias column: no lambda term)
+    dJ/dTheta^(l) = 1/m sum_i delta^(l+1) [1, a^(l)]^T + lambda/m Theta^(l)
+
+where the lambda term leaves the bias column out.
 
 Samples are stored as rows, so in code ``Z = A @ Theta.T`` for a block of rows
 ``A``. Rows are processed in blocks whose buffers are allocated once and keep
@@ -31,6 +33,7 @@ their column of ones, so one product gives both the weight and the bias gradient
 large problems spread the blocks over threads.
 """
 
+import itertools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -97,7 +100,7 @@ def layer_sizes_of(thetas):
 
 
 def _shapes(layer_sizes):
-    return [(s_next, s + 1) for s, s_next in zip(layer_sizes[:-1], layer_sizes[1:])]
+    return [(s_next, s + 1) for s, s_next in itertools.pairwise(layer_sizes)]
 
 
 def _layout(layer_sizes):
@@ -153,7 +156,7 @@ def init_thetas(layer_sizes, random_state=None, epsilon_init=None, dtype=np.floa
     shapes = _shapes(list(layer_sizes))
     flat = np.empty(sum(r * c for r, c in shapes), dtype=dtype)
     thetas = unpack(flat, layer_sizes)
-    for theta, (rows, cols) in zip(thetas, shapes):
+    for theta, (rows, cols) in zip(thetas, shapes, strict=True):
         eps = epsilon_init if epsilon_init is not None else math.sqrt(6) / math.sqrt(rows + cols)
         theta[...] = rng.uniform(-eps, eps, size=(rows, cols))
     return thetas

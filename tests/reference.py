@@ -1,0 +1,57 @@
+"""A deliberately plain implementation of the seed's equations, one sample at a time.
+
+The engine's fast path (row blocks, reused buffers, threads) is tested against it.
+"""
+
+import math
+
+import numpy as np
+
+G = {
+    "sigmoid": (lambda z: 1.0 / (1.0 + math.exp(-z)), lambda a: a * (1.0 - a)),
+    "tanh": (math.tanh, lambda a: 1.0 - a * a),
+    "relu": (lambda z: max(z, 0.0), lambda a: 1.0 if a > 0 else 0.0),
+}
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+def reference_cost_and_gradient(thetas, X, Y, reg_lambda=0.0, activation="sigmoid", w=None):
+    """J and dJ/dTheta for sigmoid output units, looping over samples."""
+    g, g_prime = (np.vectorize(f) for f in G[activation])
+    m = X.shape[0]
+    w = np.ones(m) if w is None else np.asarray(w, dtype=float)
+    total_weight = w.sum()
+    J = 0.0
+    grads = [np.zeros_like(t, dtype=float) for t in thetas]
+    for i in range(m):
+        # forward, keeping [1, a^(l)] for each layer
+        a = np.asarray(X[i], dtype=float)
+        with_bias = []
+        for l, theta in enumerate(thetas):
+            a1 = np.concatenate([[1.0], a])
+            with_bias.append(a1)
+            z = theta @ a1
+            a = np.array([_sigmoid(v) for v in z]) if l == len(thetas) - 1 else g(z)
+        h = a
+        for k in range(len(h)):
+            # -y log h - (1 - y) log(1 - h), with log h = -log(1 + exp(-z)) etc.
+            zk = math.log(h[k] / (1 - h[k])) if 0 < h[k] < 1 else None
+            if zk is None:
+                raise ValueError("saturated output: use moderate weights in the reference")
+            y = Y[i, k]
+            J += w[i] * (-y * math.log(h[k]) - (1 - y) * math.log(1 - h[k]))
+        # backward
+        delta = h - Y[i]
+        for l in range(len(thetas) - 1, -1, -1):
+            grads[l] += w[i] * np.outer(delta, with_bias[l])
+            if l > 0:
+                delta = (thetas[l][:, 1:].T @ delta) * g_prime(with_bias[l][1:])
+    J /= total_weight
+    for l, theta in enumerate(thetas):
+        grads[l] /= total_weight
+        J += reg_lambda / (2 * total_weight) * float(np.sum(theta[:, 1:] ** 2))
+        grads[l][:, 1:] += reg_lambda / total_weight * theta[:, 1:]
+    return J, grads

@@ -1,0 +1,207 @@
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import load_iris, make_moons
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skbackprop import BackpropClassifier, engine
+
+SOLVERS = ["gd", "L-BFGS-B", "CG", "BFGS", "TNC"]
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return make_moons(n_samples=200, noise=0.1, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def quiet(clf):
+    """Fit without convergence warnings in tests that are not about them."""
+    return clf.set_params(tol=0)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_every_solver_learns_moons(moons, solver):
+    X, y = moons
+    clf = BackpropClassifier((5, 5), solver=solver, max_iter=300, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    expected = 0.95 if solver != "gd" else 0.85
+    assert clf.score(X, y) > expected
+    assert clf.n_iter_ == len(clf.loss_curve_) <= 300
+    assert clf.loss_ == pytest.approx(clf.loss_curve_[-1])
+    # the loss curve is the engine's cost at the fitted weights
+    Y = np.eye(2)[y]
+    J = engine.cost(clf.thetas_, X, Y, clf.reg_lambda, clf.activation)
+    assert clf.loss_ == pytest.approx(J, rel=1e-9)
+
+
+def test_fitted_attributes(iris):
+    X, y = iris
+    clf = quiet(BackpropClassifier((6, 4), max_iter=20, random_state=0)).fit(X, y)
+    assert_array_equal(clf.classes_, [0, 1, 2])
+    assert clf.n_features_in_ == 4
+    assert [t.shape for t in clf.thetas_] == [(6, 5), (4, 7), (3, 5)]
+    assert clf.n_iter_ == 20
+    assert len(clf.loss_curve_) == 20
+    assert not hasattr(clf, "feature_names_in_")
+
+
+def test_two_classes_use_two_output_units(moons):
+    X, y = moons
+    clf = quiet(BackpropClassifier((), max_iter=5, random_state=0)).fit(X, y)
+    assert clf.thetas_[-1].shape == (2, 3)
+
+
+def test_predict_proba_normalises_the_output_units(iris):
+    X, y = iris
+    clf = quiet(BackpropClassifier((5,), max_iter=50, random_state=0)).fit(X, y)
+    h = engine.forward(clf.thetas_, X, clf.activation)
+    proba = clf.predict_proba(X)
+    assert_allclose(proba, h / h.sum(axis=1, keepdims=True), rtol=1e-12)
+    assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-12)
+    assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+
+
+def test_string_labels(iris):
+    X, y = iris
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    a = quiet(BackpropClassifier((5,), max_iter=30, random_state=0)).fit(X, y)
+    b = quiet(BackpropClassifier((5,), max_iter=30, random_state=0)).fit(X, names)
+    assert_array_equal(b.classes_, ["setosa", "versicolor", "virginica"])
+    assert_array_equal(np.array(["setosa", "versicolor", "virginica"])[a.predict(X)], b.predict(X))
+    assert_allclose(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_pipeline_with_standard_scaler(moons):
+    X, y = moons
+    pipe = make_pipeline(
+        StandardScaler(), BackpropClassifier((5,), solver="L-BFGS-B", random_state=0)
+    )
+    assert pipe.fit(X * 100 + 5, y).score(X * 100 + 5, y) > 0.95
+
+
+def test_grid_search_over_hidden_sizes_and_lambda(moons):
+    X, y = moons
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("net", BackpropClassifier(solver="L-BFGS-B", random_state=0)),
+        ]
+    )
+    grid = GridSearchCV(
+        pipe,
+        {"net__hidden_layer_sizes": [(2,), (8,), (5, 5)], "net__reg_lambda": [0.0, 1.0]},
+        cv=3,
+    )
+    grid.fit(X, y)
+    assert len(grid.cv_results_["params"]) == 6
+    assert grid.best_score_ > 0.9
+    assert grid.best_params_["net__hidden_layer_sizes"] != (2,)
+
+
+def test_cross_val_score(iris):
+    X, y = iris
+    scores = cross_val_score(
+        BackpropClassifier((10,), solver="L-BFGS-B", random_state=0), X, y, cv=5
+    )
+    assert scores.mean() > 0.9
+
+
+def test_clone_and_pickle(iris):
+    X, y = iris
+    clf = quiet(BackpropClassifier((5,), max_iter=30, random_state=0)).fit(X, y)
+    fresh = clone(clf)
+    assert fresh.get_params() == clf.get_params()
+    assert not hasattr(fresh, "thetas_")
+    restored = pickle.loads(pickle.dumps(clf))
+    assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+def test_same_random_state_same_weights(iris):
+    X, y = iris
+    a = quiet(BackpropClassifier((5,), max_iter=40, random_state=3)).fit(X, y)
+    b = quiet(BackpropClassifier((5,), max_iter=40, random_state=3)).fit(X, y)
+    c = quiet(BackpropClassifier((5,), max_iter=40, random_state=4)).fit(X, y)
+    for s, t in zip(a.thetas_, b.thetas_, strict=True):
+        assert_array_equal(s, t)
+    assert not np.array_equal(a.thetas_[0], c.thetas_[0])
+
+
+def test_warm_start_continues_gradient_descent_exactly(iris):
+    X, y = iris
+    full = quiet(BackpropClassifier((5,), max_iter=500, random_state=0)).fit(X, y)
+    warm = quiet(BackpropClassifier((5,), max_iter=300, random_state=0, warm_start=True))
+    warm.fit(X, y)
+    warm.set_params(max_iter=200).fit(X, y)
+    for s, t in zip(full.thetas_, warm.thetas_, strict=True):
+        assert_array_equal(s, t)
+    assert warm.loss_curve_ == full.loss_curve_
+    assert warm.n_iter_ == 200
+
+
+def test_feature_names_are_recorded_and_checked(iris):
+    pd = pytest.importorskip("pandas")
+    X, y = iris
+    frame = pd.DataFrame(X, columns=["sl", "sw", "pl", "pw"])
+    clf = quiet(BackpropClassifier((5,), max_iter=10, random_state=0)).fit(frame, y)
+    assert_array_equal(clf.feature_names_in_, ["sl", "sw", "pl", "pw"])
+    with pytest.warns(UserWarning, match="feature names"):
+        clf.predict(X)
+
+
+def test_float32_is_trained_in_float32(iris):
+    X, y = iris
+    clf = quiet(BackpropClassifier((5,), max_iter=20, random_state=0)).fit(X.astype(np.float32), y)
+    assert all(t.dtype == np.float32 for t in clf.thetas_)
+    assert clf.predict_proba(X.astype(np.float32)).dtype == np.float32
+    clf64 = quiet(BackpropClassifier((5,), max_iter=20, random_state=0)).fit(X.astype(int), y)
+    assert all(t.dtype == np.float64 for t in clf64.thetas_)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_convergence_warning_names_what_to_change(iris, solver):
+    X, y = iris
+    clf = BackpropClassifier((5,), solver=solver, max_iter=2, tol=1e-12, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="max_iter=2") as record:
+        clf.fit(X, y)
+    assert "increase max_iter" in str(record[0].message)
+
+
+def test_no_warning_when_tol_is_met_or_zero(iris):
+    X, y = iris
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        BackpropClassifier((5,), max_iter=3, tol=0, random_state=0).fit(X, y)
+        clf = BackpropClassifier((5,), solver="L-BFGS-B", tol=1e-3, random_state=0).fit(X, y)
+    assert clf.n_iter_ < clf.max_iter
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_verbose_prints_progress_for_every_solver(iris, solver, capsys):
+    X, y = iris
+    quiet(BackpropClassifier((5,), solver=solver, max_iter=5, verbose=2)).fit(X, y)
+    out = capsys.readouterr().out
+    assert "Iteration 1, loss = " in out
+    assert "Iteration 5, loss = " in out
+
+
+def test_sample_weight_changes_the_fit(moons):
+    X, y = moons
+    w = np.where(y == 1, 10.0, 1.0)
+    plain = quiet(BackpropClassifier((), max_iter=200, random_state=0)).fit(X, y)
+    weighted = quiet(BackpropClassifier((), max_iter=200, random_state=0)).fit(X, y, w)
+    assert (weighted.predict(X) == 1).sum() > (plain.predict(X) == 1).sum()

@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+
+from skbackprop._solvers import SOLVERS, Recorder
+
+CENTER = np.array([1.0, -2.0, 3.0])
+
+
+def quadratic(x):
+    """J = 1/2 ||x - c||^2 with a fresh gradient each call."""
+    r = x - CENTER
+    return 0.5 * float(r @ r), r.copy()
+
+
+def _solve(name, fun=quadratic, x0=None, **kw):
+    kw = {"max_iter": 500, "tol": 1e-8, "learning_rate": 0.5, **kw}
+    recorder = Recorder(verbose=kw.pop("verbose", 0), max_iter=kw["max_iter"])
+    x0 = np.zeros(3) if x0 is None else x0
+    return SOLVERS[name](fun, x0, recorder=recorder, **kw)
+
+
+@pytest.mark.parametrize("name", list(SOLVERS))
+def test_solvers_minimise_a_quadratic(name):
+    result = _solve(name)
+    assert result.status == "converged"
+    np.testing.assert_allclose(result.x, CENTER, atol=1e-7)
+    assert result.n_iter == len(result.loss_curve) >= 1
+    assert result.loss == pytest.approx(0.0, abs=1e-12)
+    # the curve holds the cost after each iteration
+    assert result.loss_curve[-1] == pytest.approx(result.loss, abs=1e-15)
+
+
+@pytest.mark.parametrize("name", list(SOLVERS))
+def test_solvers_stop_at_max_iter(name):
+    def rosenbrock(x):
+        a, b = x[0], x[1]
+        J = (1 - a) ** 2 + 100 * (b - a * a) ** 2
+        grad = np.array([-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)])
+        return float(J), grad
+
+    result = _solve(name, rosenbrock, x0=np.array([-1.2, 1.0]), max_iter=3, learning_rate=1e-3)
+    assert result.status == "max_iter"
+    assert result.n_iter == 3
+    assert rosenbrock(result.x)[0] == pytest.approx(result.loss)
+
+
+def test_gradient_descent_follows_the_update_rule():
+    result = _solve("gd", max_iter=2, tol=0.0, learning_rate=0.25)
+    # x1 = x0 - 0.25 (x0 - c) = 0.25 c; x2 = x1 - 0.25 (x1 - c) = 0.4375 c
+    np.testing.assert_allclose(result.x, 0.4375 * CENTER, rtol=1e-15)
+    assert result.loss_curve == pytest.approx([0.5 * 0.75**2 * 14, 0.5 * 0.5625**2 * 14])
+
+
+def test_gradient_descent_detects_divergence_and_keeps_the_last_good_weights():
+    # learning rate 3: x - c is multiplied by -2 each step, J by 4.
+    result = _solve("gd", learning_rate=3.0, tol=0.0)
+    assert result.status == "diverged"
+    # x0 = 0 so x1 - c = 2c: J0 = 7, J1 = 28 is kept, J2 = 112 > 10 * 7 is refused.
+    assert result.n_iter == 1
+    np.testing.assert_allclose(result.x, 3 * CENTER, rtol=1e-15)
+    assert result.loss == pytest.approx(28.0)
+
+
+@pytest.mark.parametrize("name", list(SOLVERS))
+def test_keyboard_interrupt_keeps_the_last_completed_iteration(name):
+    calls = []
+
+    def interrupted(x):
+        calls.append(1)
+        if len(calls) == 6:
+            raise KeyboardInterrupt
+        return quadratic(x * 1e-3)[0], quadratic(x * 1e-3)[1] * 1e-3
+
+    result = _solve(name, interrupted, tol=0.0)
+    assert result.status == "interrupted"
+    assert np.isfinite(result.x).all()
+    if result.n_iter:
+        assert result.loss == pytest.approx(interrupted_value(result.x))
+
+
+def interrupted_value(x):
+    return quadratic(x * 1e-3)[0]
+
+
+@pytest.mark.parametrize("name", list(SOLVERS))
+def test_verbose_prints_progress(name, capsys):
+    _solve(name, verbose=2)
+    out = capsys.readouterr().out
+    assert "Iteration 1, loss = " in out
+    assert "Stopped after" in out
