@@ -93,7 +93,7 @@ def test_gradient_check(activation, output, sizes, reg_lambda, weighted):
 
 def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
     thetas, X, Y = _problem([3, 4, 2])
-    sigmoid, derivative = engine.HIDDEN_ACTIVATIONS["sigmoid"]
+    sigmoid, _derivative = engine.HIDDEN_ACTIVATIONS["sigmoid"]
 
     def wrong_derivative(a, delta, scratch):
         delta *= a  # forgets the (1 - a) factor
@@ -145,7 +145,7 @@ def test_objective_reuses_buffers_and_accepts_new_vectors():
     J1, g1 = fun(theta)
     g1 = g1.copy()
     theta2 = theta * 0.5
-    J2, g2 = fun(theta2)
+    J2, _g2 = fun(theta2)
     assert J2 == pytest.approx(cost(unpack(theta2, sizes), X, Y), rel=1e-14)
     J3, g3 = fun(theta)  # same values again, new gradient buffer contents
     assert J3 == J1
