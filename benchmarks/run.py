@@ -1,0 +1,900 @@
+"""Benchmarks of skbackprop against scikit-learn's MLPClassifier.
+
+Run all workloads and print the table (``--quick`` for a smoke run)::
+
+    python benchmarks/run.py [--quick] [--only 1,3] [--json PATH]
+
+Every timing compares contenders measured round-robin in the same process, with
+the BLAS thread count pinned by threadpoolctl for each call; a contender's time
+is the minimum over the repeats, and ratios are ``ours / theirs`` of those
+minima (the medians are in the JSON output). See ``benchmarks/README.md``.
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import scipy
+import sklearn
+import threadpoolctl
+from sklearn.base import clone
+from sklearn.datasets import load_digits, make_moons
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import cross_validate
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+from threadpoolctl import ThreadpoolController
+
+import skbackprop
+from skbackprop import BackpropClassifier, engine
+
+SEED = 0
+REG = 1e-4  # our reg_lambda == MLPClassifier's alpha (workloads 2 to 5)
+SCALE_FEATURES = 100
+SCALE_CLASSES = 10
+SCALE_HIDDEN = (256, 256)
+# Workloads 1 and 2 are small: BLAS threads only add synchronisation, and on a
+# busy machine a BLAS thread waiting for a core can slow a fit ten-fold.
+SMALL_BLAS_THREADS = 1
+DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
+CONTROLLER = ThreadpoolController()
+
+
+@dataclass(frozen=True)
+class Config:
+    """Sizes and repeats of one benchmark run."""
+
+    repeat_fit: int  # timed repeats of whole fits (workloads 1 and 2)
+    repeat_eval: int  # timed repeats of one evaluation (workloads 3 and 4)
+    moons_iter: int
+    digits_iter: int
+    cv_folds: int
+    scale_rows: int
+    memory_iter: int
+
+
+FULL = Config(
+    repeat_fit=5,
+    repeat_eval=5,
+    moons_iter=5000,
+    digits_iter=200,
+    cv_folds=5,
+    scale_rows=100_000,
+    memory_iter=2,
+)
+QUICK = Config(
+    repeat_fit=2,
+    repeat_eval=2,
+    moons_iter=500,
+    digits_iter=50,
+    cv_folds=3,
+    scale_rows=10_000,
+    memory_iter=2,
+)
+
+
+@dataclass
+class Row:
+    """One line of the results table; ``ratio`` and ``vs_bare`` are ours / theirs."""
+
+    workload: str
+    ours: str
+    peer: str
+    ratio: float | None = None
+    gflops: str = ""
+    vs_bare: float | None = None
+    target: str = ""
+    met: bool | None = None
+
+
+@dataclass
+class Result:
+    """Rows, free-text notes and raw numbers of one workload."""
+
+    rows: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+
+
+# -- timing -------------------------------------------------------------------------
+
+
+@dataclass
+class Contender:
+    """A callable to time, with the number of BLAS threads it runs with."""
+
+    name: str
+    fn: object
+    blas_threads: int
+
+
+def default_blas_threads():
+    """The BLAS thread count that threadpoolctl found at start-up (the machine default)."""
+    counts = [info["num_threads"] for info in CONTROLLER.info() if info["user_api"] == "blas"]
+    return max(counts, default=1)
+
+
+def time_call(fn, blas_threads):
+    """Wall time of one call of ``fn()`` with BLAS limited to ``blas_threads`` threads.
+
+    Parameters
+    ----------
+    fn : callable
+    blas_threads : int
+
+    Returns
+    -------
+    seconds : float
+    """
+    with CONTROLLER.limit(limits=blas_threads, user_api="blas"):
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+
+
+def time_interleaved(contenders, repeat, warmup=1):
+    """Time contenders round-robin, so that machine noise hits all of them alike.
+
+    The order of the contenders is reversed every other round to cancel drift.
+
+    Parameters
+    ----------
+    contenders : list of Contender
+    repeat : int
+        Timed calls of each contender.
+    warmup : int, default=1
+        Untimed calls of each contender first.
+
+    Returns
+    -------
+    times : dict
+        ``times[name]`` is the list of ``repeat`` wall times in seconds.
+    """
+    for contender in contenders:
+        for _ in range(warmup):
+            time_call(contender.fn, contender.blas_threads)
+    times = {contender.name: [] for contender in contenders}
+    for round_ in range(repeat):
+        order = contenders if round_ % 2 == 0 else contenders[::-1]
+        for contender in order:
+            times[contender.name].append(time_call(contender.fn, contender.blas_threads))
+    return times
+
+
+def summarise(times):
+    """``{"min", "median", "all"}`` of a list of times in seconds."""
+    return {"min": min(times), "median": statistics.median(times), "all": times}
+
+
+def ratios(times, ours, theirs):
+    """``ours / theirs`` of the minima and of the medians of two timing lists."""
+    return {
+        "min": min(times[ours]) / min(times[theirs]),
+        "median": statistics.median(times[ours]) / statistics.median(times[theirs]),
+    }
+
+
+def seconds(value):
+    return f"{value:.3g} s"
+
+
+def quietly(fn):
+    """Wrap ``fn`` so that it runs without ConvergenceWarning (max_iter is the budget)."""
+
+    def run(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return fn(*args, **kwargs)
+
+    return run
+
+
+def fitted_iterations(estimators):
+    """``{name: n_iter_}`` of fitted estimators."""
+    return {name: int(est.n_iter_) for name, est in estimators.items()}
+
+
+def time_fits(estimators, X, y, repeat, blas_threads):
+    """Time whole fits of several estimators, interleaved; returns ``time_interleaved``'s dict."""
+    contenders = [
+        Contender(name, quietly(lambda est=est: est.fit(X, y)), blas_threads)
+        for name, est in estimators.items()
+    ]
+    return time_interleaved(contenders, repeat)
+
+
+# -- workload 1: the seed's gradient descent on make_moons ------------------------------
+
+
+def moons_estimators(max_iter):
+    """Our full-batch gradient descent and MLPClassifier's equivalent plain SGD."""
+    ours = BackpropClassifier(
+        hidden_layer_sizes=(5, 5),
+        solver="gd",
+        learning_rate=0.5,
+        max_iter=max_iter,
+        tol=0,
+        reg_lambda=0,
+        random_state=SEED,
+    )
+    mlp = MLPClassifier(
+        hidden_layer_sizes=(5, 5),
+        activation="logistic",
+        solver="sgd",
+        batch_size=500,  # the whole training set: one full-batch step per epoch
+        learning_rate="constant",
+        learning_rate_init=0.5,
+        momentum=0,
+        nesterovs_momentum=False,
+        shuffle=False,
+        alpha=0,
+        tol=0,
+        n_iter_no_change=max_iter + 1,  # never stop early
+        early_stopping=False,
+        max_iter=max_iter,
+        random_state=SEED,
+    )
+    return {"ours": ours, "MLP": mlp}
+
+
+def check_same_iterations(n_iter, expected, result):
+    """Record the ``n_iter_`` of each side; add a warning note if one differs from ``expected``."""
+    result.details["n_iter"] = n_iter
+    if set(n_iter.values()) != {expected}:
+        result.notes.append(f"WARNING: n_iter_ differ from {expected}: {n_iter}")
+    return n_iter
+
+
+def workload_moons(cfg):
+    """Workload 1: time whole gradient-descent fits on 500 points of make_moons."""
+    X, y = make_moons(n_samples=1000, noise=0.1, random_state=0)
+    X, y = X[:500], y[:500]
+    estimators = moons_estimators(cfg.moons_iter)
+    times = time_fits(estimators, X, y, cfg.repeat_fit, SMALL_BLAS_THREADS)
+    result = Result()
+    n_iter = check_same_iterations(fitted_iterations(estimators), cfg.moons_iter, result)
+    ratio = ratios(times, "ours", "MLP")
+    result.details.update(
+        times={name: summarise(t) for name, t in times.items()},
+        ratio=ratio,
+        train_accuracy={name: float(est.score(X, y)) for name, est in estimators.items()},
+    )
+    result.rows.append(
+        Row(
+            f"1 moons 2-5-5-2, GD {cfg.moons_iter} it: fit",
+            seconds(min(times["ours"])),
+            seconds(min(times["MLP"])),
+            ratio["min"],
+            target="<= 0.7",
+            met=ratio["min"] <= 0.7,
+        )
+    )
+    result.notes.append(
+        f"n_iter_: ours {n_iter['ours']}, MLP {n_iter['MLP']}; MLP has 1 logistic output unit "
+        "for 2 classes where we have 2 sigmoid units"
+    )
+    return result
+
+
+# -- workload 2: load_digits with L-BFGS-B ----------------------------------------------
+
+
+def digits_estimators(max_iter):
+    """Our L-BFGS-B and MLPClassifier's lbfgs, same budget and regularisation."""
+    ours = BackpropClassifier(
+        hidden_layer_sizes=(25,),
+        solver="L-BFGS-B",
+        reg_lambda=REG,
+        max_iter=max_iter,
+        tol=0,
+        random_state=SEED,
+    )
+    mlp = MLPClassifier(
+        hidden_layer_sizes=(25,),
+        activation="logistic",
+        solver="lbfgs",
+        alpha=REG,
+        max_iter=max_iter,
+        tol=0,
+        random_state=SEED,
+    )
+    return {"ours": ours, "MLP": mlp}
+
+
+def count_evaluations_ours(estimator, X, y):
+    """Fit a clone of our estimator, counting calls of its objective ``fun``."""
+    calls = 0
+    make_objective = engine.make_objective
+
+    def counting_make_objective(*args, **kwargs):
+        fun = make_objective(*args, **kwargs)
+
+        def counted(theta):
+            nonlocal calls
+            calls += 1
+            return fun(theta)
+
+        counted.n_threads = fun.n_threads
+        return counted
+
+    engine.make_objective = counting_make_objective
+    try:
+        quietly(clone(estimator).fit)(X, y)
+    finally:
+        engine.make_objective = make_objective
+    return calls
+
+
+def count_evaluations_mlp(estimator, X, y):
+    """Fit a clone of an lbfgs MLPClassifier, counting loss-and-gradient evaluations."""
+    estimator = clone(estimator)
+    calls = 0
+    loss_grad = estimator._loss_grad_lbfgs
+
+    def counted(*args):
+        nonlocal calls
+        calls += 1
+        return loss_grad(*args)
+
+    estimator._loss_grad_lbfgs = counted
+    quietly(estimator.fit)(X, y)
+    return calls
+
+
+def cross_validated_accuracy(estimator, X, y, folds):
+    """Accuracies over ``folds`` stratified folds of StandardScaler + estimator."""
+    cv = quietly(cross_validate)(
+        make_pipeline(StandardScaler(), estimator), X, y, cv=folds, return_estimator=True
+    )
+    n_iter = [int(pipe[-1].n_iter_) for pipe in cv["estimator"]]
+    return {"accuracy": cv["test_score"].tolist(), "n_iter": n_iter}
+
+
+def workload_digits(cfg):
+    """Workload 2: time whole L-BFGS-B fits on load_digits; cross-validated accuracy."""
+    X_raw, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X_raw)
+    estimators = digits_estimators(cfg.digits_iter)
+    times = time_fits(estimators, X, y, cfg.repeat_fit, SMALL_BLAS_THREADS)
+    result = Result()
+    n_iter = check_same_iterations(fitted_iterations(estimators), cfg.digits_iter, result)
+    evaluations = {
+        "ours": count_evaluations_ours(estimators["ours"], X, y),
+        "MLP": count_evaluations_mlp(estimators["MLP"], X, y),
+    }
+    per_eval = {name: min(times[name]) / evaluations[name] for name in times}
+    with CONTROLLER.limit(limits=SMALL_BLAS_THREADS, user_api="blas"):
+        cv = {
+            name: cross_validated_accuracy(est, X_raw, y, cfg.cv_folds)
+            for name, est in estimators.items()
+        }
+    accuracy = {name: float(np.mean(cv[name]["accuracy"])) for name in cv}
+    ratio = ratios(times, "ours", "MLP")
+    result.details.update(
+        times={name: summarise(t) for name, t in times.items()},
+        ratio=ratio,
+        evaluations=evaluations,
+        seconds_per_evaluation=per_eval,
+        cross_validation=cv,
+        mean_accuracy=accuracy,
+    )
+    label = f"2 digits 64-25-10, L-BFGS-B {cfg.digits_iter} it"
+    result.rows += [
+        Row(
+            f"{label}: fit",
+            seconds(min(times["ours"])),
+            seconds(min(times["MLP"])),
+            ratio["min"],
+            target="<= 0.7",
+            met=ratio["min"] <= 0.7,
+        ),
+        Row(
+            f"2 digits: {cfg.cv_folds}-fold CV accuracy",
+            f"{accuracy['ours']:.4f}",
+            f"{accuracy['MLP']:.4f}",
+            accuracy["ours"] / accuracy["MLP"],
+            target=">= MLP",
+            met=accuracy["ours"] >= accuracy["MLP"],
+        ),
+    ]
+    cv_iters = {name: sorted(set(cv[name]["n_iter"])) for name in cv}
+    result.notes += [
+        f"n_iter_: ours {n_iter['ours']}, MLP {n_iter['MLP']} (CV folds: ours {cv_iters['ours']},"
+        f" MLP {cv_iters['MLP']})",
+        f"loss-and-gradient evaluations per fit: ours {evaluations['ours']}, MLP "
+        f"{evaluations['MLP']}; time per evaluation ours/MLP = "
+        f"{per_eval['ours'] / per_eval['MLP']:.2f}",
+    ]
+    return result
+
+
+# -- workloads 3 and 4: one cost-and-gradient evaluation at scale -------------------------
+
+
+def scale_layer_sizes():
+    return [SCALE_FEATURES, *SCALE_HIDDEN, SCALE_CLASSES]
+
+
+def scale_data(m, dtype):
+    """``m`` x 100 standard-normal features and 10 random classes."""
+    rng = np.random.default_rng(SEED)
+    X = rng.standard_normal((m, SCALE_FEATURES)).astype(dtype, copy=False)
+    y = rng.integers(0, SCALE_CLASSES, size=m)
+    return X, y
+
+
+def product_flops(m, layer_sizes):
+    """Floating-point operations (2 m n k per product) of one forward-backward pass.
+
+    Forward ``A^(l) @ Theta^(l).T`` and weight gradients ``delta^T @ A^(l)`` with the
+    bias column, and the back-propagations ``delta @ Theta^(l)[:, 1:]`` for l >= 2.
+    """
+    weights = sum((s + 1) * s_next for s, s_next in pairwise(layer_sizes))
+    backprop = sum(s * s_next for s, s_next in pairwise(layer_sizes[1:]))
+    return 2 * m * (2 * weights + backprop)
+
+
+def ours_evaluation(X, y, layer_sizes, default_threads):
+    """Our objective, as fit builds it, at the initial weights; returns (Contender, n_threads)."""
+    Y = np.zeros((X.shape[0], layer_sizes[-1]), dtype=X.dtype)
+    Y[np.arange(X.shape[0]), y] = 1
+    fun = engine.make_objective(X, Y, layer_sizes, reg_lambda=REG)
+    theta = engine.pack(engine.init_thetas(layer_sizes, random_state=SEED, dtype=X.dtype))
+    blas_threads = 1 if fun.n_threads > 1 else default_threads
+    return Contender(f"ours {X.dtype}", lambda: fun(theta), blas_threads), fun.n_threads
+
+
+def mlp_evaluation(X, y, blas_threads):
+    """MLPClassifier's ``_backprop`` with its buffers set up as ``_fit`` and ``_fit_lbfgs`` do.
+
+    Uses private scikit-learn API (checked against scikit-learn 1.9.1).
+    """
+    clf = MLPClassifier(
+        hidden_layer_sizes=SCALE_HIDDEN, activation="logistic", alpha=REG, random_state=SEED
+    )
+    X, Y = clf._validate_input(X, y, incremental=False, reset=True)
+    units = [X.shape[1], *SCALE_HIDDEN, Y.shape[1]]
+    clf._random_state = check_random_state(SEED)
+    clf._initialize(Y, units, X.dtype)
+    activations = [X] + [None] * (len(units) - 1)
+    deltas = [None] * (len(activations) - 1)
+    coef_grads = [np.empty((fan_in, fan_out), dtype=X.dtype) for fan_in, fan_out in pairwise(units)]
+    intercept_grads = [np.empty(fan_out, dtype=X.dtype) for fan_out in units[1:]]
+
+    def evaluate():
+        return clf._backprop(X, Y, None, activations, deltas, coef_grads, intercept_grads)
+
+    return Contender(f"MLP {X.dtype}", evaluate, blas_threads)
+
+
+class BareProducts:
+    """The matrix products of one forward-backward pass, and nothing else.
+
+    Forward ``Z^(l+1) = A^(l) @ Theta^(l).T``; backward ``G^(l) = delta^T @ A^(l)``
+    and ``delta^(l) = delta^(l+1) @ Theta^(l)[:, 1:]``, where the ``A^(l)`` carry
+    their bias column and the deltas reuse the ``Z`` buffers. All arrays are
+    C-contiguous and preallocated.
+    """
+
+    def __init__(self, m, layer_sizes, dtype):
+        rng = np.random.default_rng(SEED)
+        self.A = [rng.random((m, s + 1), dtype=dtype) for s in layer_sizes[:-1]]
+        for a in self.A:
+            a[:, 0] = 1.0
+        self.thetas = [
+            rng.uniform(-0.1, 0.1, size=(s_next, s + 1)).astype(dtype)
+            for s, s_next in pairwise(layer_sizes)
+        ]
+        self.Z = [np.empty((m, s), dtype=dtype) for s in layer_sizes[1:]]
+        self.G = [np.empty_like(theta) for theta in self.thetas]
+
+    def __call__(self):
+        for a, theta, z in zip(self.A, self.thetas, self.Z, strict=True):
+            np.matmul(a, theta.T, out=z)
+        for l in range(len(self.thetas) - 1, -1, -1):
+            np.matmul(self.Z[l].T, self.A[l], out=self.G[l])
+            if l > 0:
+                np.matmul(self.Z[l], self.thetas[l][:, 1:], out=self.Z[l - 1])
+
+
+def scale_contenders(m, dtype, default_threads):
+    """Ours, MLP and the bare products for one dtype; returns (contenders, our n_threads)."""
+    X, y = scale_data(m, dtype)
+    sizes = scale_layer_sizes()
+    ours, n_threads = ours_evaluation(X, y, sizes, default_threads)
+    mlp = mlp_evaluation(X, y, default_threads)
+    bare = Contender(f"bare {np.dtype(dtype)}", BareProducts(m, sizes, dtype), default_threads)
+    return [ours, mlp, bare], n_threads
+
+
+def scale_row(label, times, dtype, flops, target, met):
+    """A table row for one dtype of the scale workload."""
+    best = {who: min(times[f"{who} {dtype}"]) for who in ("ours", "MLP", "bare")}
+    rates = " / ".join(f"{flops / best[who] / 1e9:.1f}" for who in ("ours", "MLP", "bare"))
+    return Row(
+        label,
+        seconds(best["ours"]),
+        seconds(best["MLP"]),
+        best["ours"] / best["MLP"],
+        rates,
+        best["ours"] / best["bare"],
+        target,
+        met,
+    )
+
+
+def measure_scale(cfg, selected):
+    """Workloads 3 and 4: time one evaluation for ours, MLP and bare products, interleaved.
+
+    float64 is always timed (workload 4's speed-up needs it); float32 when 4 is selected.
+    """
+    default_threads = default_blas_threads()
+    dtypes = ["float64"] + (["float32"] if 4 in selected else [])
+    contenders, n_threads = [], {}
+    for dtype in dtypes:
+        more, n_threads[dtype] = scale_contenders(cfg.scale_rows, np.dtype(dtype), default_threads)
+        contenders += more
+    times = time_interleaved(contenders, cfg.repeat_eval)
+    flops = product_flops(cfg.scale_rows, scale_layer_sizes())
+    details = {
+        "rows": cfg.scale_rows,
+        "layer_sizes": scale_layer_sizes(),
+        "flops_per_evaluation": flops,
+        "our_threads": n_threads,
+        "blas_threads": {c.name: c.blas_threads for c in contenders},
+        "times": {name: summarise(t) for name, t in times.items()},
+        "gflops": {name: flops / min(t) / 1e9 for name, t in times.items()},
+    }
+    pinning = (
+        f"BLAS threads: ours {contenders[0].blas_threads} (our {n_threads['float64']} threads "
+        f"share the rows), MLP and bare products {default_threads}"
+    )
+    results = {}
+    if 3 in selected:
+        results[3] = workload_scale64(cfg, times, flops, details, pinning)
+    if 4 in selected:
+        results[4] = workload_scale32(cfg, times, flops, details, pinning)
+    return results
+
+
+def workload_scale64(cfg, times, flops, details, pinning):
+    """Workload 3's result from the interleaved timings of ``measure_scale``."""
+    result = Result(details=dict(details))
+    best = {who: min(times[f"{who} float64"]) for who in ("ours", "MLP", "bare")}
+    vs_mlp, vs_bare = best["ours"] / best["MLP"], best["ours"] / best["bare"]
+    label = f"3 {cfg.scale_rows:,}x100, 100-256-256-10 float64: 1 eval"
+    met = vs_mlp <= 0.6 and vs_bare <= 1.5
+    result.rows.append(scale_row(label, times, "float64", flops, "<= 0.6; bare <= 1.5", met))
+    result.details["ratio"] = ratios(times, "ours float64", "MLP float64")
+    result.details["ratio_vs_bare"] = ratios(times, "ours float64", "bare float64")
+    result.notes += [pinning, f"{flops / 1e9:.1f} GFLOP per evaluation (products only)"]
+    return result
+
+
+def workload_scale32(cfg, times, flops, details, pinning):
+    """Workload 4's result: float32 timings and the float32 speed-up over float64."""
+    result = Result(details=dict(details))
+    result.rows.append(
+        scale_row("4 the same in float32: 1 eval", times, "float32", flops, "", None)
+    )
+    speedup = {
+        who: min(times[f"{who} float64"]) / min(times[f"{who} float32"])
+        for who in ("ours", "MLP", "bare")
+    }
+    result.rows.append(
+        Row(
+            "4 float32 speed-up (float64 time / float32 time)",
+            f"{speedup['ours']:.2f}x",
+            f"{speedup['MLP']:.2f}x",
+            target="ours >= 1.8x",
+            met=speedup["ours"] >= 1.8,
+        )
+    )
+    result.details["ratio"] = ratios(times, "ours float32", "MLP float32")
+    result.details["ratio_vs_bare"] = ratios(times, "ours float32", "bare float32")
+    result.details["speedup_float32"] = speedup
+    result.notes += [pinning, f"bare products float32 speed-up: {speedup['bare']:.2f}x"]
+    return result
+
+
+# -- workload 5: peak memory of a fit -----------------------------------------------------
+
+
+def scale_estimator(who, max_iter):
+    """Ours (L-BFGS-B) or MLPClassifier (lbfgs) for the scale problem, ``max_iter`` iterations."""
+    if who == "ours":
+        return BackpropClassifier(
+            hidden_layer_sizes=SCALE_HIDDEN,
+            solver="L-BFGS-B",
+            reg_lambda=REG,
+            max_iter=max_iter,
+            tol=0,
+            random_state=SEED,
+        )
+    return MLPClassifier(
+        hidden_layer_sizes=SCALE_HIDDEN,
+        activation="logistic",
+        solver="lbfgs",
+        alpha=REG,
+        max_iter=max_iter,
+        tol=0,
+        random_state=SEED,
+    )
+
+
+def peak_rss_bytes():
+    """Peak resident set size of this process image so far: ``VmHWM`` of /proc/self/status.
+
+    ``getrusage().ru_maxrss`` is not used: Linux carries it over from the parent
+    across fork and exec, so a fresh process would inherit this script's peak.
+    """
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # the value is in kB
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def fit_peak_memory(who, m, max_iter):
+    """Fit one estimator on the scale data and report the memory the fit added.
+
+    Meant to run in a fresh process. The data are created first; then both the
+    tracemalloc peak of the fit (NumPy reports its array buffers to tracemalloc)
+    and the growth of the peak RSS (``VmHWM``) over its value after the data were
+    created are measured.
+
+    Returns
+    -------
+    report : dict
+    """
+    X, y = scale_data(m, np.float64)
+    estimator = scale_estimator(who, max_iter)
+    baseline = peak_rss_bytes()
+    tracemalloc.start()
+    start = time.perf_counter()
+    quietly(estimator.fit)(X, y)
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {
+        "tracemalloc_peak": peak,
+        "rss_growth": peak_rss_bytes() - baseline,
+        "rss_baseline": baseline,
+        "data_bytes": X.nbytes + y.nbytes,
+        "n_iter": int(estimator.n_iter_),
+        "fit_seconds": elapsed,
+    }
+
+
+def in_fresh_process(fn, *args):
+    """Call ``fn(*args)`` in a new Python interpreter (multiprocessing "spawn")."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def mib(n_bytes):
+    return f"{n_bytes / 2**20:.0f} MiB"
+
+
+def workload_memory(cfg):
+    """Workload 5: peak memory of a fit at the scale of workload 3, each in a fresh process."""
+    reports = {
+        who: in_fresh_process(fit_peak_memory, who, cfg.scale_rows, cfg.memory_iter)
+        for who in ("ours", "MLP")
+    }
+    result = Result(details=reports)
+    check_same_iterations({who: r["n_iter"] for who, r in reports.items()}, cfg.memory_iter, result)
+    label = f"5 peak memory of a fit, {cfg.scale_rows:,}x100 float64, {cfg.memory_iter} it"
+    for key, name, target in (
+        ("tracemalloc_peak", "tracemalloc", "<= 0.5"),
+        ("rss_growth", "RSS growth", ""),
+    ):
+        ratio = reports["ours"][key] / reports["MLP"][key]
+        result.rows.append(
+            Row(
+                f"{label} ({name})",
+                mib(reports["ours"][key]),
+                mib(reports["MLP"][key]),
+                ratio,
+                target=target,
+                met=(ratio <= 0.5) if target else None,
+            )
+        )
+    result.notes += [
+        "ours: L-BFGS-B; MLP: solver='lbfgs'; memory beyond the data "
+        f"({mib(reports['ours']['data_bytes'])}), target checked on the tracemalloc peak",
+        f"n_iter_: ours {reports['ours']['n_iter']}, MLP {reports['MLP']['n_iter']}; fit times "
+        f"(under tracemalloc): ours {seconds(reports['ours']['fit_seconds'])}, MLP "
+        f"{seconds(reports['MLP']['fit_seconds'])}",
+    ]
+    return result
+
+
+# -- report -----------------------------------------------------------------------------
+
+
+def machine_info():
+    """CPU, core count, library versions and BLAS of this machine."""
+    cpu, flags = platform.processor(), ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                cpu = value.strip()
+            elif key.strip() == "flags":
+                flags = value.split()
+    blas = [
+        {k: info.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
+        | {"library": Path(info["filepath"]).name}
+        for info in threadpoolctl.threadpool_info()
+        if info["user_api"] == "blas"
+    ]
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)),
+        "avx2": "avx2" in flags,
+        "avx512f": "avx512f" in flags,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "threadpoolctl": threadpoolctl.__version__,
+        "skbackprop": skbackprop.__version__,
+        "blas": blas,
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def format_ratio(value):
+    return "" if value is None else f"{value:.2f}"
+
+
+def format_met(met):
+    return "" if met is None else ("yes" if met else "NO")
+
+
+def format_table(rows):
+    """The rows as a Markdown table with aligned columns."""
+    header = [
+        "workload",
+        "ours",
+        "MLPClassifier",
+        "ours/MLP",
+        "GFLOP/s ours / MLP / bare",
+        "ours/bare",
+        "target",
+        "met?",
+    ]
+    cells = [
+        [
+            r.workload,
+            r.ours,
+            r.peer,
+            format_ratio(r.ratio),
+            r.gflops,
+            format_ratio(r.vs_bare),
+            r.target,
+            format_met(r.met),
+        ]
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *cells]) for i in range(len(header))]
+
+    def line(values):
+        return "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(header), rule, *(line(c) for c in cells)])
+
+
+def format_machine(info):
+    blas = "; ".join(
+        f"{b['library']} ({b['internal_api']} {b['version']}, {b['architecture']}, "
+        f"{b['num_threads']} threads by default)"
+        for b in info["blas"]
+    )
+    return (
+        f"Machine: {info['cpu']}, {info['usable_cpus']} usable CPUs, "
+        f"AVX2 {info['avx2']}, AVX-512 {info['avx512f']}\n"
+        f"Python {info['python']}, numpy {info['numpy']}, scipy {info['scipy']}, "
+        f"scikit-learn {info['scikit-learn']}, threadpoolctl {info['threadpoolctl']}, "
+        f"skbackprop {info['skbackprop']}\n"
+        f"BLAS: {blas}\n"
+        f"Load average at start: {', '.join(f'{x:.2f}' for x in info['load_average_at_start'])}"
+    )
+
+
+def format_notes(results):
+    lines = [
+        f"Workloads 1-2: BLAS pinned to {SMALL_BLAS_THREADS} thread for both (threadpoolctl); "
+        "times are whole fits."
+    ]
+    for number, result in results.items():
+        lines += [f"Workload {number}: {note}" for note in result.notes]
+    return "\n".join(f"- {line}" for line in lines)
+
+
+# -- main -------------------------------------------------------------------------------
+
+
+SINGLE_WORKLOADS = {1: workload_moons, 2: workload_digits, 5: workload_memory}
+
+
+def run_selected(cfg, selected):
+    """Run the selected workloads; returns ``{number: Result}`` in workload order."""
+    results = {}
+    for number in sorted(selected):
+        if number in results:
+            continue
+        print(f"running workload {number} ...", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+        if number in (3, 4):
+            results.update(measure_scale(cfg, selected))
+        else:
+            results[number] = SINGLE_WORKLOADS[number](cfg)
+        print(f"  done in {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+    return dict(sorted(results.items()))
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write results")
+    parser.add_argument(
+        "--only",
+        type=lambda text: {int(part) for part in text.split(",")},
+        default={1, 2, 3, 4, 5},
+        help="comma-separated workload numbers, e.g. 1,3",
+    )
+    args = parser.parse_args(argv)
+    if not args.only <= {1, 2, 3, 4, 5}:
+        parser.error("--only takes workload numbers from 1 to 5")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = QUICK if args.quick else FULL
+    info = machine_info()
+    start = time.perf_counter()
+    results = run_selected(cfg, args.only)
+    elapsed = time.perf_counter() - start
+    info["load_average_at_end"] = os.getloadavg()
+    table = format_table([row for result in results.values() for row in result.rows])
+    print(format_machine(info))
+    print(f"Mode: {'quick' if args.quick else 'full'}; ratios are ours/theirs of min times.\n")
+    print(table)
+    print()
+    print(format_notes(results))
+    print(f"\nTotal {elapsed:.0f} s; JSON written to {args.json}")
+    report = {
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "mode": "quick" if args.quick else "full",
+        "config": asdict(cfg),
+        "machine": info,
+        "elapsed_seconds": elapsed,
+        "table": table,
+        "workloads": {str(n): asdict(result) for n, result in results.items()},
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
