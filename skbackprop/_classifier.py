@@ -54,8 +54,9 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         method). Must be >= 1.
     tol : float, default=1e-4
         Training stops when the largest absolute component of the gradient of the
-        cost is at most ``tol``. ``tol=0`` runs exactly ``max_iter`` iterations,
-        without a convergence warning.
+        cost is at most ``tol``. ``tol=0`` runs ``max_iter`` iterations (fewer only
+        if a scipy method can make no further progress) without a convergence
+        warning.
     epsilon_init : float or None, default=None
         Initial weights are uniform in ``[-eps, eps]``; None uses
         ``eps = sqrt(6) / sqrt(s_l + 1 + s_{l+1})`` for each Theta matrix.
@@ -240,26 +241,30 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         sample_weight = self._check_sample_weight(sample_weight, X.shape[0], dtype)
 
         classes, y_encoded = np.unique(y, return_inverse=True)
-        present = classes if sample_weight is None else np.unique(y[sample_weight > 0])
+        weights = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+        class_weight = np.bincount(y_encoded, weights=weights, minlength=len(classes))
+        present = np.flatnonzero(class_weight > 0)
         if len(present) < 2:
             where = "y" if sample_weight is None else "the samples with positive sample_weight"
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes; {where} "
-                f"has {len(present)} class: {present.tolist()}"
+                f"has {len(present)} class: {classes[present].tolist()}"
             )
+        unit_class = self._output_unit_order(X, y_encoded, weights, class_weight)
+        unit_of_class = np.argsort(unit_class)
         layer_sizes = [X.shape[1], *hidden, len(classes)]
 
         warm = self.warm_start and hasattr(self, "thetas_")
         if warm:
             self._check_warm_start(classes, layer_sizes)
-            x0 = engine.pack(self.thetas_).astype(dtype)
+            thetas = [theta.astype(dtype) for theta in self.thetas_]
+            thetas[-1] = thetas[-1][unit_class]
         else:
-            x0 = engine.pack(
-                engine.init_thetas(layer_sizes, self.random_state, self.epsilon_init, dtype)
-            )
+            thetas = engine.init_thetas(layer_sizes, self.random_state, self.epsilon_init, dtype)
+        x0 = engine.pack(thetas)
 
         Y = np.zeros((X.shape[0], len(classes)), dtype=dtype)
-        Y[np.arange(X.shape[0]), y_encoded] = 1
+        Y[np.arange(X.shape[0]), unit_of_class[y_encoded]] = 1
         objective = engine.make_objective(
             X,
             Y,
@@ -284,14 +289,30 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         self._warn_about(result)
 
         self.classes_ = classes
-        self.thetas_ = [
-            theta.copy() for theta in engine.unpack(result.x.astype(dtype), layer_sizes)
-        ]
+        thetas = [theta.copy() for theta in engine.unpack(result.x.astype(dtype), layer_sizes)]
+        thetas[-1] = thetas[-1][unit_of_class]
+        self.thetas_ = thetas
         self.loss_ = float(result.loss)
         previous_curve = self.loss_curve_ if warm else []
         self.loss_curve_ = list(previous_curve) + result.loss_curve
         self.n_iter_ = result.n_iter
         return self
+
+    @staticmethod
+    def _output_unit_order(X, y_encoded, weights, class_weight):
+        """Which class each output unit stands for: ``unit_class[j]``.
+
+        Units are ordered by class weight (largest first), then by class centroid:
+        properties of the data, not of the labels or of the order of the rows. So
+        relabelling the classes, shuffling the rows, or repeating rows instead of
+        weighting them leaves every floating-point operation of the fit unchanged.
+        """
+        centroids = np.zeros((len(class_weight), X.shape[1]))
+        np.add.at(centroids, y_encoded, X * weights[:, None])
+        present = class_weight > 0
+        centroids[present] /= class_weight[present, None]
+        # np.lexsort sorts by its last key first.
+        return np.lexsort((*centroids.T[::-1], -class_weight))
 
     def _check_warm_start(self, classes, layer_sizes):
         old_sizes = engine.layer_sizes_of(self.thetas_)
@@ -335,7 +356,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        elif result.status == "stopped":
+        elif result.status == "stopped" and self.tol > 0:
             warnings.warn(
                 f"{name}: solver {self.solver!r} stopped after {result.n_iter} iterations "
                 f"without meeting tol={self.tol:g}: {result.message}. Scaling the features, "

@@ -356,8 +356,10 @@ def make_objective(
     -------
     fun : callable
         ``fun(theta_flat)`` returns the cost ``J`` (a float) and its gradient, an
-        ndarray of shape ``(n_params,)``. ``fun.n_threads`` tells how many
-        threads it uses.
+        ndarray of shape ``(n_params,)``. ``J`` is ``inf`` where the weights are
+        so large that a value overflows. ``fun.cost(theta_flat)`` returns ``J``
+        alone, from a forward pass; ``fun.n_threads`` tells how many threads it
+        uses.
 
     Examples
     --------
@@ -415,24 +417,32 @@ def make_objective(
         if cached["flat"] is not theta_flat:
             cached["flat"], cached["views"] = theta_flat, _views(theta_flat, layout)
         thetas = cached["views"]
-        if len(ranges) == 1:
-            J = run(0, thetas, need_grad)
-        else:
-            with ThreadPoolExecutor(len(ranges) - 1) as pool:
-                futures = [pool.submit(run, k, thetas, need_grad) for k in range(1, len(ranges))]
+        # Weights far out along a line search can overflow a product: that is
+        # reported as J = inf, which solvers treat as "worse", not as a warning.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if len(ranges) == 1:
                 J = run(0, thetas, need_grad)
-                J += sum(f.result() for f in futures)
-            if need_grad:
-                for other in grad_flats[1:]:
-                    grad_flats[0] += other
-        if reg_scale:
-            # lambda/(2m) sum Theta[:, 1:]**2 and its gradient lambda/m Theta[:, 1:].
-            weights = theta_flat * penalised
-            J += 0.5 * reg_scale * float(weights @ weights)
-            if need_grad:
-                weights *= reg_scale
-                grad_flats[0] += weights
-        return float(J), (grad_flats[0] if need_grad else None)
+            else:
+                with ThreadPoolExecutor(len(ranges) - 1) as pool:
+                    futures = [
+                        pool.submit(run, k, thetas, need_grad) for k in range(1, len(ranges))
+                    ]
+                    J = run(0, thetas, need_grad)
+                    J += sum(f.result() for f in futures)
+                if need_grad:
+                    for other in grad_flats[1:]:
+                        grad_flats[0] += other
+            if reg_scale:
+                # lambda/(2m) sum Theta[:, 1:]**2 and its gradient lambda/m Theta[:, 1:].
+                weights = theta_flat * penalised
+                J += 0.5 * reg_scale * float(weights @ weights)
+                if need_grad:
+                    weights *= reg_scale
+                    grad_flats[0] += weights
+        J = float(J)
+        if not np.isfinite(J) or (need_grad and not np.isfinite(grad_flats[0]).all()):
+            J = np.inf
+        return J, (grad_flats[0] if need_grad else None)
 
     def fun(theta_flat):
         return evaluate(theta_flat, need_grad=True)
