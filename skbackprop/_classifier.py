@@ -379,7 +379,16 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=_FLOAT_DTYPES, reset=False)
         dtype = self.thetas_[0].dtype
-        return engine.forward_logits(self.thetas_, X.astype(dtype, copy=False), self.activation)
+        with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf
+            X = X.astype(dtype, copy=False)
+        Z = engine.forward_logits(self.thetas_, X, self.activation)
+        if np.isnan(Z).any():
+            raise ValueError(
+                f"X has values too large for this network (max |x| = {np.abs(X).max():.3g}): "
+                f"its pre-activations overflow {dtype.name}. Scale the features, "
+                "e.g. with StandardScaler."
+            )
+        return Z
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed without ``log(0)``.

@@ -573,6 +573,8 @@ def forward_logits(thetas, X, activation="sigmoid"):
     Returns
     -------
     Z : ndarray of shape (m, K)
+        Where a product overflows (inputs near the float limit), ``+-inf``, or
+        NaN if its sign is undetermined; no warning is emitted.
 
     Examples
     --------
@@ -592,10 +594,13 @@ def forward_logits(thetas, X, activation="sigmoid"):
     block = _block_rows(layer_sizes, max(m, 1))
     buf = _Buffers(layer_sizes, block, dtype)
     g = HIDDEN_ACTIVATIONS[activation][0]
-    for i in range(0, m, block):
-        j = min(i + block, m)
-        _, Z = _forward_block(thetas, X, slice(i, j), buf, g)
-        out[i:j] = Z
+    # Inputs near the float limit can overflow a product; the result is then
+    # +-inf, or NaN where the limit has no sign, for the caller to judge.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(0, m, block):
+            j = min(i + block, m)
+            _, Z = _forward_block(thetas, X, slice(i, j), buf, g)
+            out[i:j] = Z
     return out
 
 

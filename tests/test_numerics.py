@@ -1,0 +1,145 @@
+"""Stable numerics: no RuntimeWarning and finite results for any finite input."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
+
+from skbackprop import BackpropClassifier
+
+SOLVERS = ["gd", "L-BFGS-B", "CG", "BFGS", "TNC"]
+ACTIVATIONS = ["sigmoid", "tanh", "relu"]
+
+
+def _iris():
+    X, y = load_iris(return_X_y=True)
+    return X, y
+
+
+def _fit_silently(clf, X, y, **fit_params):
+    """Fit and predict with RuntimeWarning as an error; ConvergenceWarning allowed."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y, **fit_params)
+        proba = clf.predict_proba(X)
+        log_proba = clf.predict_log_proba(X)
+    assert np.isfinite(clf.loss_)
+    assert all(np.isfinite(t).all() for t in clf.thetas_)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert not np.isnan(log_proba).any()
+    return clf
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("scale", [1e-8, 1e8])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_extreme_feature_scales(solver, activation, scale, dtype):
+    X, y = _iris()
+    clf = BackpropClassifier((5,), solver=solver, activation=activation, max_iter=30)
+    _fit_silently(clf.set_params(random_state=0), (X * scale).astype(dtype), y)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_saturated_units(solver):
+    X, y = _iris()
+    # initial weights of +-50 saturate every sigmoid unit on the first pass
+    clf = BackpropClassifier((5, 5), solver=solver, epsilon_init=50.0, max_iter=30)
+    _fit_silently(clf.set_params(random_state=0), X, y)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_constant_columns_and_a_constant_matrix(solver):
+    X, y = _iris()
+    X = np.column_stack([X, np.zeros(len(X)), np.full(len(X), 7.0)])
+    _fit_silently(BackpropClassifier((4,), solver=solver, max_iter=30, random_state=0), X, y)
+    ones = np.ones((6, 3))
+    _fit_silently(
+        BackpropClassifier((4,), solver=solver, max_iter=30, random_state=0),
+        ones,
+        [0, 1, 0, 1, 0, 1],
+    )
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_single_sample_per_class(solver):
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [5.0, 5.0]])
+    clf = _fit_silently(
+        BackpropClassifier((3,), solver=solver, max_iter=200, random_state=0), X, ["a", "b", "c"]
+    )
+    assert list(clf.predict(X)) == ["a", "b", "c"]
+
+
+def test_huge_float32_values_do_not_overflow_silently():
+    X, y = _iris()
+    X = (X * 1e30).astype(np.float32)  # products of these overflow float32
+    for activation in ACTIVATIONS:
+        clf = BackpropClassifier((5,), activation=activation, max_iter=30, random_state=0)
+        _fit_silently(clf, X, y)
+
+
+def test_exploding_learning_rate_stops_with_the_last_finite_weights():
+    X, y = _iris()
+    clf = BackpropClassifier((5,), learning_rate=1e6, max_iter=100, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.warns(ConvergenceWarning, match=r"learning_rate=1e\+06 is too large"):
+            clf.fit(X, y)
+    assert clf.n_iter_ < 100
+    assert all(np.isfinite(t).all() for t in clf.thetas_)
+    assert np.isfinite(clf.predict_proba(X)).all()
+    assert np.isfinite(clf.loss_)
+
+
+def test_probabilities_of_far_away_points_stay_normalised():
+    X, y = _iris()
+    clf = BackpropClassifier((5,), solver="L-BFGS-B", random_state=0).fit(X, y)
+    far = np.array([[1e300, -1e300, 1e300, 0.0], [-1e12, 1e12, 3.0, 1e15]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        proba = clf.predict_proba(far)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_float32_end_to_end(solver):
+    X, y = _iris()
+    clf = BackpropClassifier((5,), solver=solver, max_iter=20, random_state=0)
+    _fit_silently(clf, X.astype(np.float32), y)
+    assert all(t.dtype == np.float32 for t in clf.thetas_)
+    assert clf.predict_proba(X.astype(np.float32)).dtype == np.float32
+    assert clf.predict_log_proba(X.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_inputs_near_the_float_limit_saturate_or_raise_clearly(activation):
+    X, y = _iris()
+    clf = BackpropClassifier((5,), activation=activation, solver="L-BFGS-B", random_state=0)
+    clf.fit(X, y)
+    big = np.finfo(np.float64).max
+    for row in ([big, big, -big, big], [big, 0.0, 0.0, 0.0], [-big, -big, -big, -big]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            try:
+                proba = clf.predict_proba(np.array([row]))
+            except ValueError as error:
+                assert "values too large" in str(error)
+                assert "StandardScaler" in str(error)
+            else:
+                assert np.isfinite(proba).all()
+                np.testing.assert_allclose(proba.sum(), 1.0)
+
+
+def test_float32_model_predicts_float64_input_beyond_float32_range():
+    X, y = _iris()
+    clf = BackpropClassifier((5,), solver="L-BFGS-B", random_state=0)
+    clf.fit(X.astype(np.float32), y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"values too large.*float32"):
+            clf.predict(np.array([[1e300, -1e300, 1e300, 1e300]]))
