@@ -2,6 +2,7 @@
 
 import numbers
 import warnings
+from contextlib import nullcontext
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -276,8 +277,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         recorder = Recorder(self.verbose, self.max_iter)
         solve = SOLVERS[self.solver]
         # Threads of the engine share the rows; BLAS must not start threads of its own.
-        blas_threads = 1 if objective.n_threads > 1 else None
-        with threadpool_limits(limits=blas_threads, user_api="blas"):
+        one_blas_thread = objective.n_threads > 1
+        with threadpool_limits(1, user_api="blas") if one_blas_thread else nullcontext():
             result = solve(
                 objective,
                 x0,
@@ -303,12 +304,14 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         """Which class each output unit stands for: ``unit_class[j]``.
 
         Units are ordered by class weight (largest first), then by class centroid:
-        properties of the data, not of the labels or of the order of the rows. So
-        relabelling the classes, shuffling the rows, or repeating rows instead of
-        weighting them leaves every floating-point operation of the fit unchanged.
+        properties of the data, not of the labels or of the order of the rows.
+        Relabelling the classes therefore leaves every floating-point operation of
+        a fit unchanged, and shuffling rows, or repeating them instead of weighting
+        them, changes only the order of summation.
         """
-        centroids = np.zeros((len(class_weight), X.shape[1]))
-        np.add.at(centroids, y_encoded, X * weights[:, None])
+        membership = np.zeros((len(class_weight), X.shape[0]))
+        membership[y_encoded, np.arange(X.shape[0])] = weights
+        centroids = membership @ X
         present = class_weight > 0
         centroids[present] /= class_weight[present, None]
         # np.lexsort sorts by its last key first.
