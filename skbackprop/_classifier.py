@@ -2,6 +2,7 @@
 
 import numbers
 import warnings
+from collections.abc import Iterable
 from contextlib import nullcontext
 
 import numpy as np
@@ -24,6 +25,14 @@ def _is_real(value):
 
 def _is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_bool(value):
+    return isinstance(value, (bool, np.bool_))
+
+
+def _is_int_or_bool(value):
+    return isinstance(value, numbers.Integral)
 
 
 class BackpropClassifier(ClassifierMixin, BaseEstimator):
@@ -135,31 +144,37 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     # -- validation -------------------------------------------------------------
 
     def _check_params(self):
-        """Validate the hyperparameters; return the hidden layer sizes as a tuple."""
+        """Validate the hyperparameters; return the hidden layer sizes as a tuple.
+
+        Wrong types raise TypeError and wrong values ValueError; each message names
+        the parameter, what it must be, and what it got.
+        """
         sizes = self.hidden_layer_sizes
-        if _is_int(sizes):
-            sizes = (sizes,)
-        try:
-            sizes = tuple(sizes)
-        except TypeError:
+        allowed_sizes = "a tuple of positive ints (or () for no hidden layer)"
+        sizes = (sizes,) if _is_int(sizes) else sizes
+        if isinstance(sizes, str) or not isinstance(sizes, Iterable):
             sizes = None
-        if sizes is None or not all(_is_int(s) and s >= 1 for s in sizes):
-            raise ValueError(
-                "hidden_layer_sizes must be a tuple of positive ints (or () for no "
-                f"hidden layer); got {self.hidden_layer_sizes!r}"
+        else:
+            sizes = tuple(sizes)
+        if sizes is None or not all(_is_int(s) for s in sizes):
+            raise TypeError(
+                f"hidden_layer_sizes must be {allowed_sizes}; got {self.hidden_layer_sizes!r}"
             )
-        if self.activation not in HIDDEN_ACTIVATIONS:
+        if not all(s >= 1 for s in sizes):
             raise ValueError(
-                f"activation must be one of {sorted(HIDDEN_ACTIVATIONS)}; got {self.activation!r}"
+                f"hidden_layer_sizes must be {allowed_sizes}; got {self.hidden_layer_sizes!r}"
             )
-        if not isinstance(self.solver, str) or self.solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {list(SOLVERS)}; got {self.solver!r}")
+        for name, options in (("activation", HIDDEN_ACTIVATIONS), ("solver", SOLVERS)):
+            value = getattr(self, name)
+            if not isinstance(value, str) or value not in options:
+                raise ValueError(f"{name} must be one of {list(options)}; got {value!r}")
         checks = [
             ("reg_lambda", self.reg_lambda, _is_real, lambda v: v >= 0, "a float >= 0"),
             ("learning_rate", self.learning_rate, _is_real, lambda v: v > 0, "a float > 0"),
             ("max_iter", self.max_iter, _is_int, lambda v: v >= 1, "an int >= 1"),
             ("tol", self.tol, _is_real, lambda v: v >= 0, "a float >= 0"),
-            ("verbose", self.verbose, _is_real, lambda v: v >= 0, "an int >= 0"),
+            ("verbose", self.verbose, _is_int_or_bool, lambda v: v >= 0, "an int >= 0"),
+            ("warm_start", self.warm_start, _is_bool, lambda v: True, "a bool"),
         ]
         if self.epsilon_init is not None:
             checks.append(
@@ -178,6 +193,16 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 )
             if not (np.isfinite(value) and range_ok(value)):
                 raise ValueError(f"{name} must be {allowed}; got {value!r}")
+        random_state = self.random_state
+        if not (
+            random_state is None
+            or _is_int(random_state)
+            or isinstance(random_state, np.random.RandomState)
+        ):
+            raise TypeError(
+                "random_state must be an int, a RandomState instance or None; got "
+                f"{random_state!r} of type {type(random_state).__name__}"
+            )
         return sizes
 
     @staticmethod
@@ -246,10 +271,10 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         class_weight = np.bincount(y_encoded, weights=weights, minlength=len(classes))
         present = np.flatnonzero(class_weight > 0)
         if len(present) < 2:
-            where = "y" if sample_weight is None else "the samples with positive sample_weight"
+            where = "y has" if sample_weight is None else "the samples of positive weight have"
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes; {where} "
-                f"has {len(present)} class: {classes[present].tolist()}"
+                f"{len(present)} class: {classes[present].tolist()}"
             )
         unit_class = self._output_unit_order(X, y_encoded, weights, class_weight)
         unit_of_class = np.argsort(unit_class)
@@ -348,7 +373,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"the gradient reached tol={self.tol:g} ({result.message}). To fix it, "
                 f"{advice}; scaling the features (StandardScaler) also helps.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         elif result.status == "diverged":
             warnings.warn(
@@ -357,7 +382,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 "large. Decrease learning_rate or scale the features; the weights before "
                 "the bad step were kept.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         elif result.status == "stopped" and self.tol > 0:
             warnings.warn(
@@ -365,15 +390,15 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"without meeting tol={self.tol:g}: {result.message}. Scaling the features, "
                 "raising tol or trying another solver may help.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         elif result.status == "interrupted":
+            kept = "the initial" if result.n_iter == 0 else "the last completed iteration's"
             warnings.warn(
                 f"{name}: training was interrupted (KeyboardInterrupt) after "
-                f"{result.n_iter} iterations; the weights of the last completed "
-                "iteration were kept.",
+                f"{result.n_iter} iterations; {kept} weights were kept.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
     # -- prediction -------------------------------------------------------------

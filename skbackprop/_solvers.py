@@ -138,11 +138,16 @@ def _scipy_solver(method):
     """A solver that runs ``scipy.optimize.minimize(method=method, jac=True)``."""
 
     def solve(fun, x0, *, max_iter, tol, learning_rate, recorder):
-        # Last evaluation, so that the per-iteration callback need not recompute J.
+        # Last evaluation, so that the per-iteration callback need not recompute J;
+        # and the cost at x0, to keep x0 if Ctrl-C comes before the first iteration.
         last = {"x": None, "J": None, "grad_max": None}
+        x0 = np.asarray(x0, dtype=np.float64)
+        start = {"J": None}
 
         def fun_copy(x):
             J, grad = fun(x)
+            if start["J"] is None and np.array_equal(x, x0):
+                start["J"] = float(J)
             if not np.isfinite(J):
                 # Far-off trial points of a line search: tell the optimiser "worse".
                 return np.inf, np.zeros(grad.shape)
@@ -175,7 +180,7 @@ def _scipy_solver(method):
         try:
             res = minimize(
                 fun_copy,
-                np.asarray(x0, dtype=np.float64),
+                x0,
                 jac=True,
                 method=method,
                 callback=callback,
@@ -186,11 +191,11 @@ def _scipy_solver(method):
                 "max_iter", f"max|gradient| = {recorder.grad_max:.3e} > tol = {tol:g}"
             )
         except KeyboardInterrupt:
-            if recorder.x is None:
-                return recorder.result(
-                    "interrupted", "KeyboardInterrupt", np.array(x0, copy=True), None
-                )
-            return recorder.result("interrupted", "KeyboardInterrupt")
+            if recorder.x is not None:
+                return recorder.result("interrupted", "KeyboardInterrupt")
+            if start["J"] is None:  # nothing computed yet: let Ctrl-C through
+                raise
+            return recorder.result("interrupted", "KeyboardInterrupt", x0.copy(), start["J"])
         status = "converged" if res.success else "stopped"
         if (
             recorder.n_iter >= max_iter
