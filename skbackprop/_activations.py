@@ -19,12 +19,11 @@ from scipy.special import expit
 
 def sigmoid(z):
     """Logistic function ``1 / (1 + exp(-z))``, in place."""
-    if z.dtype == np.float64:
-        # Without AVX-512, NumPy's float64 exp is scalar code: scipy's one-pass
-        # expit is then as fast on large blocks and far faster on small ones.
+    if z.dtype == np.float64 and z.size < 4096:
+        # Without AVX-512 NumPy's float64 exp is scalar code anyway, and scipy's
+        # one-pass expit saves the three calls below on small arrays.
         return expit(z, out=z)
-    # float32 exp is vectorised, and this is twice as fast as expit. exp(-z)
-    # overflows to inf for very negative z, giving exactly 0, which is right.
+    # exp(-z) overflows to inf for very negative z, giving exactly 0, which is right.
     with np.errstate(over="ignore"):
         np.negative(z, out=z)
         np.exp(z, out=z)
@@ -88,13 +87,22 @@ def sigmoid_cross_entropy(z, Y, out):
     """Cross-entropy summed over independent sigmoid units (the seed's cost).
 
     ``-y log h - (1 - y) log(1 - h)`` with ``h = sigmoid(z)`` equals
-    ``log(1 + exp(z)) - y z``, which is finite for every finite ``z``.
+    ``log(1 + exp(z)) - y z = max(z, 0) + log(1 + e) - y z`` with
+    ``e = exp(-|z|)``, which is finite for every finite ``z``.
     """
-    loss = np.logaddexp(0, z)
-    loss -= np.multiply(Y, z, out=out)
-    np.copyto(out, z)
-    sigmoid(out)
-    return loss.sum(axis=1)
+    # e lies in (0, 1]: no overflow, and it gives both the loss and h.
+    e = np.abs(z)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    # h = 1 / (1 + e) where z >= 0 and e / (1 + e) where z < 0.
+    np.divide(np.where(z >= 0, 1, e), 1 + e, out=out)
+    # sum_k log(1 + e_k) = log prod_k (1 + e_k): each factor is in (1, 2], so one
+    # log per sample instead of one per unit, to within K rounding errors.
+    e += 1.0
+    losses = np.log(np.prod(e, axis=1))
+    losses += np.maximum(z, 0).sum(axis=1)
+    losses -= np.einsum("ij,ij->i", Y, z)
+    return losses
 
 
 def softmax_cross_entropy(z, Y, out):
