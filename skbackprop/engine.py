@@ -66,8 +66,8 @@ __all__ = [
 BLOCK_ELEMENTS = 65536
 # ... but never fewer rows than this, for efficient matrix products.
 MIN_BLOCK_ROWS = 256
-# Below this many multiply-adds per evaluation, threads cost more than they save.
-_MIN_WORK_PER_THREAD = 20_000_000
+# Rows x weights per thread below which threads cost more than they save.
+_MIN_WORK_PER_THREAD = 5_000_000
 
 
 def layer_sizes_of(thetas):
