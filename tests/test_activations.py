@@ -1,0 +1,88 @@
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from skbackprop._activations import (
+    HIDDEN_ACTIVATIONS,
+    OUTPUT_LOSSES,
+    log_sigmoid,
+    log_softmax,
+    sigmoid,
+)
+
+Z = np.array([[-800.0, -40.0, -1.0, 0.0], [1e-12, 2.5, 40.0, 800.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(2, 4), (300, 40)])  # both paths of sigmoid
+def test_sigmoid_is_exact_and_silent(dtype, shape):
+    z = np.resize(Z, shape).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = sigmoid(z.copy())
+    expected = np.exp(-np.logaddexp(0, -z.astype(np.float64)))
+    assert h.dtype == dtype
+    assert_allclose(h, expected, rtol=1e-14 if dtype == np.float64 else 1e-6, atol=1e-300)
+
+
+@pytest.mark.parametrize("name", list(HIDDEN_ACTIVATIONS))
+def test_derivatives_match_finite_differences(name):
+    g, g_prime = HIDDEN_ACTIVATIONS[name]
+    z = np.linspace(-3, 3, 61).reshape(1, -1) + 0.013  # away from relu's kink
+    eps = 1e-6
+    numeric = (g(z + eps) - g(z - eps)) / (2 * eps)
+    delta = np.ones_like(z)
+    analytic = g_prime(g(z.copy()), delta, np.empty_like(z))
+    assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("K", [1, 2, 10])
+def test_sigmoid_cross_entropy_against_the_textbook_formula(K):
+    rng = np.random.default_rng(K)
+    z = rng.normal(size=(50, K)) * 4
+    Y = (rng.random((50, K)) < 0.5).astype(float)
+    h = np.empty_like(z)
+    losses = OUTPUT_LOSSES["sigmoid"](z, Y, h)
+    p = 1 / (1 + np.exp(-z))
+    textbook = (-Y * np.log(p) - (1 - Y) * np.log(1 - p)).sum(axis=1)
+    assert_allclose(losses, textbook, rtol=1e-9)  # log(1 - p) itself loses digits
+    # Against the per-unit stable form: any implementation of max(z, 0) - y z +
+    # log(1 + e) cancels to within a few roundings of |z|.
+    per_unit = (np.logaddexp(0, z) - Y * z).sum(axis=1)
+    assert_allclose(losses, per_unit, rtol=1e-13, atol=4 * K * np.finfo(float).eps * 12)
+    assert_allclose(h, p, rtol=1e-15)
+
+
+def test_sigmoid_cross_entropy_is_finite_when_saturated():
+    Y = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0]])
+    h = np.empty_like(Z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        losses = OUTPUT_LOSSES["sigmoid"](Z, Y, h)
+    # y=1, z=-800 costs 800; y=0, z=-40 costs ~4e-18; y=1, z=-1 costs 1 + log(1 + e^-1);
+    # y=0, z=0 costs log 2.
+    assert losses[0] == pytest.approx(800 + 1 + np.log1p(np.exp(-1.0)) + np.log(2), rel=1e-15)
+    # y=0, z=1e-12 costs log 2 + 5e-13; y=1, z=2.5 costs log(1 + e^-2.5); y=0, z=40
+    # costs 40 + 4e-18; y=1, z=800 costs ~0.
+    assert losses[1] == pytest.approx(np.log(2) + 5e-13 + np.log1p(np.exp(-2.5)) + 40, rel=1e-15)
+    assert np.isfinite(losses).all()
+    assert ((h >= 0) & (h <= 1)).all()
+
+
+def test_softmax_cross_entropy():
+    z = np.array([[1.0, 2.0, 3.0], [1000.0, 0.0, -1000.0]])
+    Y = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    h = np.empty_like(z)
+    losses = OUTPUT_LOSSES["softmax"](z, Y, h)
+    assert losses[0] == pytest.approx(-np.log(np.exp(3) / np.exp([1, 2, 3]).sum()))
+    assert losses[1] == pytest.approx(1000.0)
+    assert_allclose(h.sum(axis=1), 1.0)
+
+
+def test_log_outputs_are_stable():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_allclose(log_sigmoid(np.array([-800.0, 0.0, 800.0])), [-800.0, -np.log(2), 0.0])
+        assert np.isfinite(log_softmax(Z)).all()
