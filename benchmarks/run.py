@@ -7,15 +7,18 @@ Run all workloads and print the table (``--quick`` for a smoke run)::
 Every timing compares contenders measured round-robin in the same process, with
 the BLAS thread count pinned by threadpoolctl for each call; a contender's time
 is the minimum over the repeats, and ratios are ``ours / theirs`` of those
-minima (the medians are in the JSON output). See ``benchmarks/README.md``.
+minima (the notes and the JSON output give the medians too). See
+``benchmarks/README.md``.
 """
 
 import argparse
+import inspect
 import json
 import multiprocessing
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -47,8 +50,8 @@ REG = 1e-4  # our reg_lambda == MLPClassifier's alpha (workloads 2 to 5)
 SCALE_FEATURES = 100
 SCALE_CLASSES = 10
 SCALE_HIDDEN = (256, 256)
-# Workloads 1 and 2 are small: BLAS threads only add synchronisation, and on a
-# busy machine a BLAS thread waiting for a core can slow a fit ten-fold.
+# Workloads 1 and 2 are small: a second BLAS thread only adds synchronisation. On
+# 2 cores it made the digits fits about 4 times slower, 10 to 50 times when busy.
 SMALL_BLAS_THREADS = 1
 DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
 CONTROLLER = ThreadpoolController()
@@ -69,7 +72,7 @@ class Config:
 
 FULL = Config(
     repeat_fit=5,
-    repeat_eval=5,
+    repeat_eval=7,
     moons_iter=5000,
     digits_iter=200,
     cv_folds=5,
@@ -188,7 +191,15 @@ def ratios(times, ours, theirs):
     }
 
 
+def spread_note(ratio, what="ours/MLP"):
+    """A note giving a ratio of the medians next to the ratio of the minima."""
+    return (
+        f"{what}: {ratio['min']:.2f} from the minimum times, {ratio['median']:.2f} from the medians"
+    )
+
+
 def seconds(value):
+    """A time for the table: ``"1.23 s"``."""
     return f"{value:.3g} s"
 
 
@@ -283,10 +294,11 @@ def workload_moons(cfg):
             met=ratio["min"] <= 0.7,
         )
     )
-    result.notes.append(
+    result.notes += [
         f"n_iter_: ours {n_iter['ours']}, MLP {n_iter['MLP']}; MLP has 1 logistic output unit "
-        "for 2 classes where we have 2 sigmoid units"
-    )
+        "for 2 classes where we have 2 sigmoid units",
+        spread_note(ratio),
+    ]
     return result
 
 
@@ -328,7 +340,7 @@ def count_evaluations_ours(estimator, X, y):
             calls += 1
             return fun(theta)
 
-        counted.n_threads = fun.n_threads
+        counted.__dict__.update(fun.__dict__)  # n_threads, cost, ...
         return counted
 
     engine.make_objective = counting_make_objective
@@ -372,16 +384,16 @@ def workload_digits(cfg):
     times = time_fits(estimators, X, y, cfg.repeat_fit, SMALL_BLAS_THREADS)
     result = Result()
     n_iter = check_same_iterations(fitted_iterations(estimators), cfg.digits_iter, result)
-    evaluations = {
-        "ours": count_evaluations_ours(estimators["ours"], X, y),
-        "MLP": count_evaluations_mlp(estimators["MLP"], X, y),
-    }
-    per_eval = {name: min(times[name]) / evaluations[name] for name in times}
     with CONTROLLER.limit(limits=SMALL_BLAS_THREADS, user_api="blas"):
+        evaluations = {
+            "ours": count_evaluations_ours(estimators["ours"], X, y),
+            "MLP": count_evaluations_mlp(estimators["MLP"], X, y),
+        }
         cv = {
             name: cross_validated_accuracy(est, X_raw, y, cfg.cv_folds)
             for name, est in estimators.items()
         }
+    per_eval = {name: min(times[name]) / evaluations[name] for name in times}
     accuracy = {name: float(np.mean(cv[name]["accuracy"])) for name in cv}
     ratio = ratios(times, "ours", "MLP")
     result.details.update(
@@ -413,6 +425,7 @@ def workload_digits(cfg):
     ]
     cv_iters = {name: sorted(set(cv[name]["n_iter"])) for name in cv}
     result.notes += [
+        spread_note(ratio),
         f"n_iter_: ours {n_iter['ours']}, MLP {n_iter['MLP']} (CV folds: ours {cv_iters['ours']},"
         f" MLP {cv_iters['MLP']})",
         f"loss-and-gradient evaluations per fit: ours {evaluations['ours']}, MLP "
@@ -426,6 +439,7 @@ def workload_digits(cfg):
 
 
 def scale_layer_sizes():
+    """``[100, 256, 256, 10]``: layer sizes of workloads 3 to 5."""
     return [SCALE_FEATURES, *SCALE_HIDDEN, SCALE_CLASSES]
 
 
@@ -448,20 +462,21 @@ def product_flops(m, layer_sizes):
     return 2 * m * (2 * weights + backprop)
 
 
-def ours_evaluation(X, y, layer_sizes, default_threads):
+def ours_evaluation(X, y, layer_sizes):
     """Our objective, as fit builds it, at the initial weights; returns (Contender, n_threads)."""
     Y = np.zeros((X.shape[0], layer_sizes[-1]), dtype=X.dtype)
     Y[np.arange(X.shape[0]), y] = 1
     fun = engine.make_objective(X, Y, layer_sizes, reg_lambda=REG)
     theta = engine.pack(engine.init_thetas(layer_sizes, random_state=SEED, dtype=X.dtype))
-    blas_threads = 1 if fun.n_threads > 1 else default_threads
+    blas_threads = 1  # fit pins BLAS to one thread; the engine's threads share the rows
     return Contender(f"ours {X.dtype}", lambda: fun(theta), blas_threads), fun.n_threads
 
 
 def mlp_evaluation(X, y, blas_threads):
     """MLPClassifier's ``_backprop`` with its buffers set up as ``_fit`` and ``_fit_lbfgs`` do.
 
-    Uses private scikit-learn API (checked against scikit-learn 1.9.1).
+    Uses private scikit-learn API (checked against scikit-learn 1.6.1 and 1.9.1;
+    ``_backprop`` takes ``sample_weight`` since 1.7).
     """
     clf = MLPClassifier(
         hidden_layer_sizes=SCALE_HIDDEN, activation="logistic", alpha=REG, random_state=SEED
@@ -474,9 +489,12 @@ def mlp_evaluation(X, y, blas_threads):
     deltas = [None] * (len(activations) - 1)
     coef_grads = [np.empty((fan_in, fan_out), dtype=X.dtype) for fan_in, fan_out in pairwise(units)]
     intercept_grads = [np.empty(fan_out, dtype=X.dtype) for fan_out in units[1:]]
+    buffers = (activations, deltas, coef_grads, intercept_grads)
+    if "sample_weight" in inspect.signature(clf._backprop).parameters:
+        buffers = (None, *buffers)
 
     def evaluate():
-        return clf._backprop(X, Y, None, activations, deltas, coef_grads, intercept_grads)
+        return clf._backprop(X, Y, *buffers)
 
     return Contender(f"MLP {X.dtype}", evaluate, blas_threads)
 
@@ -512,13 +530,32 @@ class BareProducts:
 
 
 def scale_contenders(m, dtype, default_threads):
-    """Ours, MLP and the bare products for one dtype; returns (contenders, our n_threads)."""
+    """Ours, MLP and the bare products for one dtype; returns (contenders, our n_threads).
+
+    MLP and the bare products run with the default BLAS threads and, for
+    reference, again with one BLAS thread (names ending in ", BLAS 1").
+    """
     X, y = scale_data(m, dtype)
     sizes = scale_layer_sizes()
-    ours, n_threads = ours_evaluation(X, y, sizes, default_threads)
+    ours, n_threads = ours_evaluation(X, y, sizes)
     mlp = mlp_evaluation(X, y, default_threads)
     bare = Contender(f"bare {np.dtype(dtype)}", BareProducts(m, sizes, dtype), default_threads)
-    return [ours, mlp, bare], n_threads
+    contenders = [ours, mlp, bare]
+    if default_threads > 1:
+        contenders += [Contender(f"{c.name}, BLAS 1", c.fn, 1) for c in (mlp, bare)]
+    return contenders, n_threads
+
+
+def one_blas_thread_note(times, dtype):
+    """How ours compares when MLP and the bare products get one BLAS thread, if timed."""
+    if f"MLP {dtype}, BLAS 1" not in times:
+        return None
+    ours = min(times[f"ours {dtype}"])
+    mlp, bare = (min(times[f"{who} {dtype}, BLAS 1"]) for who in ("MLP", "bare"))
+    return (
+        f"{dtype}, for reference, with 1 BLAS thread: MLP {seconds(mlp)} (ours/MLP "
+        f"{ours / mlp:.2f}), bare products {seconds(bare)} (ours/bare {ours / bare:.2f})"
+    )
 
 
 def scale_row(label, times, dtype, flops, target, met):
@@ -581,7 +618,14 @@ def workload_scale64(cfg, times, flops, details, pinning):
     result.rows.append(scale_row(label, times, "float64", flops, "<= 0.6; bare <= 1.5", met))
     result.details["ratio"] = ratios(times, "ours float64", "MLP float64")
     result.details["ratio_vs_bare"] = ratios(times, "ours float64", "bare float64")
-    result.notes += [pinning, f"{flops / 1e9:.1f} GFLOP per evaluation (products only)"]
+    result.notes += [
+        pinning,
+        f"{flops / 1e9:.1f} GFLOP per evaluation (products only)",
+        spread_note(result.details["ratio"]),
+        spread_note(result.details["ratio_vs_bare"], "ours/bare"),
+        one_blas_thread_note(times, "float64"),
+    ]
+    result.notes = [note for note in result.notes if note]
     return result
 
 
@@ -593,6 +637,10 @@ def workload_scale32(cfg, times, flops, details, pinning):
     )
     speedup = {
         who: min(times[f"{who} float64"]) / min(times[f"{who} float32"])
+        for who in ("ours", "MLP", "bare")
+    }
+    speedup_median = {
+        who: statistics.median(times[f"{who} float64"]) / statistics.median(times[f"{who} float32"])
         for who in ("ours", "MLP", "bare")
     }
     result.rows.append(
@@ -607,7 +655,15 @@ def workload_scale32(cfg, times, flops, details, pinning):
     result.details["ratio"] = ratios(times, "ours float32", "MLP float32")
     result.details["ratio_vs_bare"] = ratios(times, "ours float32", "bare float32")
     result.details["speedup_float32"] = speedup
-    result.notes += [pinning, f"bare products float32 speed-up: {speedup['bare']:.2f}x"]
+    result.details["speedup_float32_median"] = speedup_median
+    result.notes += [
+        pinning,
+        spread_note(result.details["ratio"]),
+        f"float32 speed-up from the medians: ours {speedup_median['ours']:.2f}x, MLP "
+        f"{speedup_median['MLP']:.2f}x; bare products {speedup['bare']:.2f}x (minima)",
+        one_blas_thread_note(times, "float32"),
+    ]
+    result.notes = [note for note in result.notes if note]
     return result
 
 
@@ -688,6 +744,7 @@ def in_fresh_process(fn, *args):
 
 
 def mib(n_bytes):
+    """A size for the table, in MiB."""
     return f"{n_bytes / 2**20:.0f} MiB"
 
 
@@ -728,6 +785,24 @@ def workload_memory(cfg):
 # -- report -----------------------------------------------------------------------------
 
 
+def git_state():
+    """Commit of the repository and whether skbackprop/ has uncommitted changes."""
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args):
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    try:
+        return {
+            "commit": git("rev-parse", "--short", "HEAD"),
+            "skbackprop_modified": bool(git("status", "--porcelain", "--", "skbackprop")),
+        }
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "skbackprop_modified": None}
+
+
 def machine_info():
     """CPU, core count, library versions and BLAS of this machine."""
     cpu, flags = platform.processor(), ""
@@ -756,16 +831,19 @@ def machine_info():
         "scikit-learn": sklearn.__version__,
         "threadpoolctl": threadpoolctl.__version__,
         "skbackprop": skbackprop.__version__,
+        "git": git_state(),
         "blas": blas,
         "load_average_at_start": os.getloadavg(),
     }
 
 
 def format_ratio(value):
+    """A ratio for the table (empty for None)."""
     return "" if value is None else f"{value:.2f}"
 
 
 def format_met(met):
+    """``"yes"``, ``"NO"``, or empty where there is no target."""
     return "" if met is None else ("yes" if met else "NO")
 
 
@@ -804,6 +882,9 @@ def format_table(rows):
 
 
 def format_machine(info):
+    """The header of the report: machine, versions, BLAS, load."""
+    git = info["git"]
+    modified = " + uncommitted changes in skbackprop/" if git["skbackprop_modified"] else ""
     blas = "; ".join(
         f"{b['library']} ({b['internal_api']} {b['version']}, {b['architecture']}, "
         f"{b['num_threads']} threads by default)"
@@ -814,13 +895,20 @@ def format_machine(info):
         f"AVX2 {info['avx2']}, AVX-512 {info['avx512f']}\n"
         f"Python {info['python']}, numpy {info['numpy']}, scipy {info['scipy']}, "
         f"scikit-learn {info['scikit-learn']}, threadpoolctl {info['threadpoolctl']}, "
-        f"skbackprop {info['skbackprop']}\n"
+        f"skbackprop {info['skbackprop']} (commit {git['commit']}{modified})\n"
         f"BLAS: {blas}\n"
-        f"Load average at start: {', '.join(f'{x:.2f}' for x in info['load_average_at_start'])}"
+        f"Load average (1, 5, 15 min) at start: {format_load(info['load_average_at_start'])}, "
+        f"at end: {format_load(info['load_average_at_end'])}"
     )
 
 
+def format_load(load):
+    """Load averages as ``"1.00 0.50 0.25"``."""
+    return " ".join(f"{x:.2f}" for x in load)
+
+
 def format_notes(results):
+    """The notes under the table, one bullet per line."""
     lines = [
         f"Workloads 1-2: BLAS pinned to {SMALL_BLAS_THREADS} thread for both (threadpoolctl); "
         "times are whole fits."
@@ -853,6 +941,7 @@ def run_selected(cfg, selected):
 
 
 def parse_args(argv=None):
+    """Parse the command line: ``--quick``, ``--json PATH``, ``--only N[,N]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write results")
@@ -869,6 +958,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    """Run the selected workloads, print the report and write the JSON file."""
     args = parse_args(argv)
     cfg = QUICK if args.quick else FULL
     info = machine_info()
