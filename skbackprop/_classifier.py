@@ -356,7 +356,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"warm_start=True: X has {layer_sizes[0]} features but the previous fit "
                 f"had {old_sizes[0]}; fit with warm_start=False to start anew"
             )
-        if not np.array_equal(classes, self.classes_):
+        # Python lists: NumPy < 2 raises when it compares str with int labels.
+        if classes.tolist() != self.classes_.tolist():
             raise ValueError(
                 f"warm_start=True: y has classes {classes.tolist()} but the previous fit had "
                 f"{self.classes_.tolist()}; fit with warm_start=False to start anew"
