@@ -102,6 +102,7 @@ def gradient_descent(fun, x0, *, max_iter, tol, learning_rate, recorder):
     if grad_max <= tol:
         return recorder.result("converged", f"max|gradient| = {grad_max:.3e} <= tol", x, J_start)
     limit = DIVERGENCE_FACTOR * max(J_start, 1.0)
+    stepped = False  # whether x holds a step whose cost is not known yet
     try:
         for _ in range(max_iter):
             x_prev[...] = x

@@ -88,3 +88,22 @@ def test_verbose_prints_progress(name, capsys):
     out = capsys.readouterr().out
     assert "Iteration 1, loss = " in out
     assert "Stopped after" in out
+
+
+@pytest.mark.parametrize(("k", "n_iter", "factor"), [(1, 0, 0.0), (3, 2, 0.4375)])
+def test_gradient_descent_interrupted_between_evaluations(monkeypatch, k, n_iter, factor):
+    # Ctrl-C outside fun (here: while step k is computed) keeps the last iterate.
+    calls = []
+    real_multiply = np.multiply
+
+    def multiply(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == k:
+            raise KeyboardInterrupt
+        return real_multiply(*args, **kwargs)
+
+    monkeypatch.setattr("skbackprop._solvers.np.multiply", multiply)
+    result = _solve("gd", tol=0.0, learning_rate=0.25)
+    assert result.status == "interrupted"
+    assert result.n_iter == n_iter
+    np.testing.assert_allclose(result.x, factor * CENTER, rtol=1e-15)
