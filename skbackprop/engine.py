@@ -461,7 +461,7 @@ def _as_float_array(X, dtype):
     return X if X.dtype == dtype else X.astype(dtype)
 
 
-def _prepare(thetas, X, Y, sample_weight):
+def _prepare(thetas, X, Y):
     thetas = list(thetas)
     layer_sizes = layer_sizes_of(thetas)
     dtype = np.result_type(*thetas)
@@ -513,7 +513,7 @@ def cost_and_gradient(
     >>> grads[0]  # mean of (h - y) [1, x]
     array([[ 0. , -0.5]])
     """
-    layer_sizes, X, Y, _ = _prepare(thetas, X, Y, sample_weight)
+    layer_sizes, X, Y, _ = _prepare(thetas, X, Y)
     fun = make_objective(
         X,
         Y,
@@ -547,7 +547,7 @@ def cost(
     >>> round(J, 6)  # log(1 + e^-2) + 1/(2*2) * 2**2
     1.126928
     """
-    layer_sizes, X, Y, _ = _prepare(thetas, X, Y, sample_weight)
+    layer_sizes, X, Y, _ = _prepare(thetas, X, Y)
     fun = make_objective(
         X,
         Y,
@@ -700,7 +700,7 @@ def gradient_check(
     True
     """
     thetas = [np.asarray(t, dtype=np.float64) for t in thetas]
-    layer_sizes, X, Y, _ = _prepare(thetas, X, Y, sample_weight)
+    layer_sizes, X, Y, _ = _prepare(thetas, X, Y)
     fun = make_objective(
         X,
         Y,
