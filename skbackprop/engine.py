@@ -461,18 +461,34 @@ def _as_float_array(X, dtype):
     return X if X.dtype == dtype else X.astype(dtype)
 
 
-def _prepare(thetas, X, Y):
+def _check_inputs(thetas, X):
+    """Layer sizes, the working dtype and X as an array of it, its shape checked."""
     thetas = list(thetas)
     layer_sizes = layer_sizes_of(thetas)
     dtype = np.result_type(*thetas)
-    dtype = dtype if dtype in (np.float32, np.float64) else np.float64
+    dtype = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
     X = _as_float_array(X, dtype)
-    Y = _as_float_array(Y, dtype)
     if X.ndim != 2 or X.shape[1] != layer_sizes[0]:
         raise ValueError(f"X must have shape (m, {layer_sizes[0]}); got {X.shape}")
+    return layer_sizes, X, dtype
+
+
+def _objective_for(thetas, X, Y, reg_lambda, activation, sample_weight, output):
+    """The objective of the public one-off functions: inputs checked, one thread."""
+    layer_sizes, X, dtype = _check_inputs(thetas, X)
+    Y = _as_float_array(Y, dtype)
     if Y.shape != (X.shape[0], layer_sizes[-1]):
         raise ValueError(f"Y must have shape ({X.shape[0]}, {layer_sizes[-1]}); got {Y.shape}")
-    return layer_sizes, X, Y, dtype
+    return make_objective(
+        X,
+        Y,
+        layer_sizes,
+        reg_lambda=reg_lambda,
+        activation=activation,
+        output=output,
+        sample_weight=sample_weight,
+        n_threads=1,
+    )
 
 
 def cost_and_gradient(
@@ -513,19 +529,9 @@ def cost_and_gradient(
     >>> grads[0]  # mean of (h - y) [1, x]
     array([[ 0. , -0.5]])
     """
-    layer_sizes, X, Y, _ = _prepare(thetas, X, Y)
-    fun = make_objective(
-        X,
-        Y,
-        layer_sizes,
-        reg_lambda=reg_lambda,
-        activation=activation,
-        output=output,
-        sample_weight=sample_weight,
-        n_threads=1,
-    )
+    fun = _objective_for(thetas, X, Y, reg_lambda, activation, sample_weight, output)
     J, grad = fun(pack(thetas))
-    return J, [g.copy() for g in unpack(grad, layer_sizes)]
+    return J, [g.copy() for g in unpack(grad, fun.layer_sizes)]
 
 
 def cost(
@@ -547,17 +553,7 @@ def cost(
     >>> round(J, 6)  # log(1 + e^-2) + 1/(2*2) * 2**2
     1.126928
     """
-    layer_sizes, X, Y, _ = _prepare(thetas, X, Y)
-    fun = make_objective(
-        X,
-        Y,
-        layer_sizes,
-        reg_lambda=reg_lambda,
-        activation=activation,
-        output=output,
-        sample_weight=sample_weight,
-        n_threads=1,
-    )
+    fun = _objective_for(thetas, X, Y, reg_lambda, activation, sample_weight, output)
     return fun.cost(pack(thetas))
 
 
@@ -583,12 +579,7 @@ def forward_logits(thetas, X, activation="sigmoid"):
     array([[7.]])
     """
     _check_names(activation, "sigmoid")
-    thetas = list(thetas)
-    layer_sizes = layer_sizes_of(thetas)
-    dtype = np.result_type(*thetas)
-    X = _as_float_array(X, dtype)
-    if X.ndim != 2 or X.shape[1] != layer_sizes[0]:
-        raise ValueError(f"X must have shape (m, {layer_sizes[0]}); got {X.shape}")
+    layer_sizes, X, dtype = _check_inputs(thetas, X)
     m = X.shape[0]
     out = np.empty((m, layer_sizes[-1]), dtype=dtype)
     block = _block_rows(layer_sizes, max(m, 1))
@@ -700,17 +691,7 @@ def gradient_check(
     True
     """
     thetas = [np.asarray(t, dtype=np.float64) for t in thetas]
-    layer_sizes, X, Y, _ = _prepare(thetas, X, Y)
-    fun = make_objective(
-        X,
-        Y,
-        layer_sizes,
-        reg_lambda=reg_lambda,
-        activation=activation,
-        output=output,
-        sample_weight=sample_weight,
-        n_threads=1,
-    )
+    fun = _objective_for(thetas, X, Y, reg_lambda, activation, sample_weight, output)
     theta = pack(thetas)
     analytic = fun(theta)[1].copy()
     numeric = numerical_gradient(fun.cost, theta, epsilon)
