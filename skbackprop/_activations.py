@@ -7,10 +7,13 @@ Each hidden activation ``g`` is a pair of functions:
   written in terms of the activation ``a = g(z)`` so that ``z`` need not be kept;
   ``scratch`` is a work array shaped like ``delta``.
 
-Output units come with their loss: ``OUTPUT_LOSSES[name](z, Y, out)`` returns the
-per-sample loss computed from the output pre-activations ``z`` (a stable form with
-no ``log(0)``) and writes the output activations ``h = g(z)`` into ``out``, so that
-the output error is simply ``h - Y``.
+Output units come with their loss: ``OUTPUT_LOSSES[name](z, Y, out, scratch,
+y_total)`` returns the per-sample loss computed from the output pre-activations
+``z`` (a stable form with no ``log(0)``) and writes the output activations
+``h = g(z)`` into ``out``, so that the output error is simply ``h - Y``. It may
+overwrite ``z`` and ``scratch``, a work array shaped like ``z``; the engine keeps
+these arrays column-major, so that a loop over the ``K`` columns runs over
+contiguous memory.
 """
 
 import numpy as np
@@ -83,46 +86,69 @@ def log_softmax(z):
     return shifted
 
 
-def sigmoid_cross_entropy(z, Y, out):
+# Factors in [1/2, 1]: a product of this many stays above float32's smallest
+# normal number (2**-126), so one log per chunk of columns replaces one per unit.
+_PRODUCT_CHUNK = 64
+
+
+def _sum_log_columns(q):
+    """``sum_k log q[:, k]`` for ``q`` in ``[1/2, 1]``, one log per 64 columns."""
+    total = None
+    for start in range(0, q.shape[1], _PRODUCT_CHUNK):
+        product = q[:, start].copy()
+        for k in range(start + 1, min(start + _PRODUCT_CHUNK, q.shape[1])):
+            product *= q[:, k]
+        logs = np.log(product, out=product)
+        total = logs if total is None else total + logs
+    return total
+
+
+def sigmoid_cross_entropy(z, Y, out, scratch, y_total=None):
     """Cross-entropy summed over independent sigmoid units (the seed's cost).
 
     ``-y log h - (1 - y) log(1 - h)`` with ``h = sigmoid(z)`` equals
-    ``log(1 + exp(z)) - y z = max(z, 0) + log(1 + e) - y z`` with
-    ``e = exp(-|z|)``, which is finite for every finite ``z``.
+    ``log(1 + exp(z)) - y z = max(z, 0) - y z - log(max(h, 1 - h))``, since
+    ``max(h, 1 - h) = 1 / (1 + exp(-|z|))``; it is finite for every finite ``z``.
+    Overwrites ``z`` and ``scratch``; ``y_total`` is not needed here.
     """
-    # e lies in (0, 1]: no overflow, and it gives both the loss and h.
-    e = np.abs(z)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    # h = 1 / (1 + e) where z >= 0 and e / (1 + e) where z < 0.
-    np.divide(np.where(z >= 0, 1.0, e), 1.0 + e, out=out)
-    # sum_k log(1 + e_k) = log prod_k (1 + e_k): each factor is in (1, 2], so one
-    # log per sample instead of one per unit, to within K roundings. Column
-    # loops and a matrix-vector product beat NumPy's row reductions for small K.
-    e += 1.0
-    product = e[:, 0].copy()
-    for k in range(1, e.shape[1]):
-        product *= e[:, k]
-    linear = np.maximum(z, 0)
-    linear -= Y * z
-    losses = np.log(product)
-    losses += linear @ np.ones(linear.shape[1], dtype=linear.dtype)
+    np.copyto(out, z)
+    sigmoid(out)
+    # max(h, 1 - h) lies in [1/2, 1]: no log(0), and products of it do not underflow.
+    np.subtract(1.0, out, out=scratch)
+    np.maximum(scratch, out, out=scratch)
+    losses = _sum_log_columns(scratch)
+    np.negative(losses, out=losses)
+    np.maximum(z, 0.0, out=scratch)
+    z *= Y
+    scratch -= z
+    losses += _row_sums(scratch)
     return losses
 
 
-def softmax_cross_entropy(z, Y, out):
+def _row_sums(a):
+    # A matrix-vector product beats NumPy's row reductions for narrow rows.
+    return a @ np.ones(a.shape[1], dtype=a.dtype)
+
+
+def softmax_cross_entropy(z, Y, out, scratch, y_total=None):
     """Categorical cross-entropy of a softmax output layer.
 
-    ``-sum_k y_k log softmax(z)_k``; for rows of ``Y`` that do not sum to one the
-    output error below is still the exact gradient because the caller scales it.
+    ``sum_k y_k (logsumexp(z) - z_k)``, with ``z`` shifted by its row maximum so
+    that no exponential overflows. ``y_total`` holds the row sums of ``Y`` when
+    they are not all one: the output error ``y_total h - y`` is then still the
+    exact gradient. Overwrites ``z``; ``scratch`` is not needed here.
     """
-    log_h = log_softmax(z)
-    np.exp(log_h, out=out)
-    # The gradient of sum_k y_k (logsumexp(z) - z_k) is (sum_k y_k) h - y.
-    row_total = Y.sum(axis=1, keepdims=True)
-    if not np.all(row_total == 1):
-        out *= row_total
-    return -(Y * log_h).sum(axis=1)
+    z -= np.max(z, axis=1, keepdims=True)
+    np.exp(z, out=out)
+    row_total = _row_sums(out)
+    out /= row_total[:, None]
+    losses = np.log(row_total, out=row_total)
+    if y_total is not None:
+        losses *= y_total
+        out *= y_total[:, None]
+    z *= Y
+    losses -= _row_sums(z)
+    return losses
 
 
 OUTPUT_LOSSES = {

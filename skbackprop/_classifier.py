@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
 from . import engine
-from ._activations import HIDDEN_ACTIVATIONS, log_sigmoid
+from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_LOG_ACTIVATIONS, OUTPUT_LOSSES
 from ._solvers import SOLVERS, Recorder
 
 _FLOAT_DTYPES = (np.float64, np.float32)
@@ -46,8 +46,10 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
 
     The network is the list of Theta matrices of :mod:`skbackprop.engine`:
     ``thetas_[l]`` has shape ``(s_{l+1}, s_l + 1)`` with the bias weights in
-    column 0. There is one sigmoid output unit per class (two for a binary
-    problem), and the cost is the cross-entropy summed over the output units plus
+    column 0. There is one output unit per class (two for a binary problem). With
+    sigmoid output units (the default) the cost is the cross-entropy summed over
+    the output units; with a softmax output layer it is the categorical
+    cross-entropy, as in scikit-learn's ``MLPClassifier``. Either way it adds
     ``reg_lambda / (2 m)`` times the squared non-bias weights.
 
     Parameters
@@ -57,6 +59,10 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         regression per class).
     activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
         Activation of the hidden units.
+    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+        Output units: independent sigmoids, one per class, whose outputs
+        :meth:`predict_proba` normalises; or a softmax, whose outputs are the
+        class probabilities.
     solver : {"gd", "L-BFGS-B", "CG", "BFGS", "TNC"}, default="gd"
         ``"gd"`` is full-batch gradient descent with step ``learning_rate``; the
         others are the ``scipy.optimize.minimize`` methods of that name.
@@ -125,6 +131,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         self,
         hidden_layer_sizes=(25,),
         activation="sigmoid",
+        output_activation="sigmoid",
         solver="gd",
         reg_lambda=1e-4,
         learning_rate=0.5,
@@ -137,6 +144,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.output_activation = output_activation
         self.solver = solver
         self.reg_lambda = reg_lambda
         self.learning_rate = learning_rate
@@ -170,7 +178,11 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"hidden_layer_sizes must be {allowed_sizes}; got {self.hidden_layer_sizes!r}"
             )
-        for name, options in (("activation", HIDDEN_ACTIVATIONS), ("solver", SOLVERS)):
+        for name, options in (
+            ("activation", HIDDEN_ACTIVATIONS),
+            ("output_activation", OUTPUT_LOSSES),
+            ("solver", SOLVERS),
+        ):
             value = getattr(self, name)
             if not isinstance(value, str) or value not in options:
                 raise ValueError(f"{name} must be one of {list(options)}; got {value!r}")
@@ -295,7 +307,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             thetas = engine.init_thetas(layer_sizes, self.random_state, self.epsilon_init, dtype)
         x0 = engine.pack(thetas)
 
-        Y = np.zeros((X.shape[0], len(classes)), dtype=dtype)
+        # Column-major, as the engine keeps its output layer.
+        Y = np.zeros((X.shape[0], len(classes)), dtype=dtype, order="F")
         Y[np.arange(X.shape[0]), unit_of_class[y_encoded]] = 1
         objective = engine.make_objective(
             X,
@@ -303,6 +316,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             layer_sizes,
             reg_lambda=self.reg_lambda,
             activation=self.activation,
+            output_activation=self.output_activation,
             sample_weight=sample_weight,
         )
         recorder = Recorder(self.verbose, self.max_iter)
@@ -426,8 +440,19 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             )
         return Z
 
+    def _log_proba(self, X):
+        """Log-probabilities from the logits, finite even where probabilities underflow."""
+        log_h = OUTPUT_LOG_ACTIVATIONS[self.output_activation](self._output_logits(X))
+        # Normalise in log space: rows whose sigmoid outputs all underflow stay finite.
+        log_h -= log_h.max(axis=1, keepdims=True)
+        log_h -= np.log(np.exp(log_h).sum(axis=1, keepdims=True))
+        return log_h
+
     def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`, computed without ``log(0)``.
+        """Log of :meth:`predict_proba`, computed in log space without a warning.
+
+        Where a probability underflows to 0 (below about 1e-308 in float64), its
+        log is ``-inf``, as ``np.log(predict_proba(X))`` would give.
 
         Parameters
         ----------
@@ -437,14 +462,12 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        log_h = log_sigmoid(self._output_logits(X))
-        # Normalise in log space: rows whose outputs all underflow stay finite.
-        log_h -= log_h.max(axis=1, keepdims=True)
-        log_h -= np.log(np.exp(log_h).sum(axis=1, keepdims=True))
-        return log_h
+        log_proba = self._log_proba(X)
+        log_proba[np.exp(log_proba) == 0] = -np.inf
+        return log_proba
 
     def predict_proba(self, X):
-        """Class probabilities: the output units normalised to sum to one.
+        """Class probabilities: the output units, normalised to sum to one.
 
         Parameters
         ----------
@@ -455,7 +478,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        return np.exp(self.predict_log_proba(X))
+        return np.exp(self._log_proba(X))
 
     def predict(self, X):
         """Predict the class of each sample: the most probable one.
@@ -468,5 +491,6 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        log_proba = self.predict_log_proba(X)
+        # The exact log-probabilities still rank classes whose probabilities underflow.
+        log_proba = self._log_proba(X)
         return self.classes_[np.argmax(log_proba, axis=1)]

@@ -36,6 +36,7 @@ large problems spread the blocks over threads.
 import itertools
 import math
 import os
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -117,7 +118,9 @@ def _views(flat, layout):
 
 
 def _block_rows(layer_sizes, n_rows):
-    widest = max(s + 1 for s in layer_sizes)
+    # The elementwise passes run over the hidden and output layers; BLAS reads
+    # the input block with its own cache blocking.
+    widest = max(s + 1 for s in layer_sizes[1:])
     return max(1, min(n_rows, max(MIN_BLOCK_ROWS, BLOCK_ELEMENTS // widest)))
 
 
@@ -218,13 +221,15 @@ def unpack(theta_flat, layer_sizes):
     return _views(theta_flat, layout)
 
 
-def _check_names(activation, output):
+def _check_names(activation, output_activation):
     if activation not in HIDDEN_ACTIVATIONS:
         raise ValueError(
             f"activation must be one of {sorted(HIDDEN_ACTIVATIONS)}; got {activation!r}"
         )
-    if output not in OUTPUT_LOSSES:
-        raise ValueError(f"output must be one of {sorted(OUTPUT_LOSSES)}; got {output!r}")
+    if output_activation not in OUTPUT_LOSSES:
+        raise ValueError(
+            f"output_activation must be one of {sorted(OUTPUT_LOSSES)}; got {output_activation!r}"
+        )
 
 
 class _Buffers:
@@ -244,8 +249,11 @@ class _Buffers:
         ]
         for a in self.A:
             a[:, 0] = 1.0
-        self.Z = np.empty((n_rows, layer_sizes[-1]), dtype=dtype)
+        # The output layer too, so that loops over its K units run over contiguous
+        # columns.
+        self.Z = np.empty((n_rows, layer_sizes[-1]), dtype=dtype, order="F")
         self.H = np.empty_like(self.Z)
+        self.out_scratch = np.empty_like(self.Z)
         self.deltas = [np.empty((n_rows, s), dtype=dtype, order="F") for s in layer_sizes[1:-1]]
         self.scratch = [np.empty_like(d) for d in self.deltas]
         self.products = [np.empty(shape, dtype=dtype) for shape in _shapes(layer_sizes)]
@@ -270,14 +278,17 @@ def _forward_block(thetas, X, rows, buf, g):
     return A, Z
 
 
-def _loss_and_grad_rows(thetas, X, Y, row_scale, start, stop, buf, grads, activation, output):
+def _loss_and_grad_rows(
+    thetas, X, Y, y_total, row_scale, start, stop, buf, grads, activation, output_activation
+):
     """Data term of J over rows ``start:stop``; adds its gradient into ``grads``.
 
-    ``row_scale`` is ``1/m`` or the vector ``w / sum(w)``. ``grads`` is None for
-    the cost alone. Returns the weighted sum of the per-sample losses.
+    ``row_scale`` is ``1/m`` or the vector ``w / sum(w)``; ``y_total`` is None or
+    the row sums of ``Y``. ``grads`` is None for the cost alone. Returns the
+    weighted sum of the per-sample losses.
     """
     g, g_prime = HIDDEN_ACTIVATIONS[activation]
-    loss_fn = OUTPUT_LOSSES[output]
+    loss_fn = OUTPUT_LOSSES[output_activation]
     scalar_scale = np.ndim(row_scale) == 0
     total = 0.0
     first = True
@@ -286,7 +297,9 @@ def _loss_and_grad_rows(thetas, X, Y, row_scale, start, stop, buf, grads, activa
         j = min(i + block, stop)
         A, Z = _forward_block(thetas, X, slice(i, j), buf, g)
         H = buf.H[: j - i]
-        losses = loss_fn(Z, Y[i:j], H)
+        losses = loss_fn(
+            Z, Y[i:j], H, buf.out_scratch[: j - i], None if y_total is None else y_total[i:j]
+        )
         scale = row_scale if scalar_scale else row_scale[i:j, None]
         total += float(losses.sum()) * row_scale if scalar_scale else float(losses @ row_scale[i:j])
         if grads is None:
@@ -312,6 +325,11 @@ def _loss_and_grad_rows(thetas, X, Y, row_scale, start, stop, buf, grads, activa
     return total
 
 
+def _shut_down(workers):
+    if workers["pool"] is not None and workers["pid"] == os.getpid():
+        workers["pool"].shutdown(wait=False)
+
+
 def _default_threads():
     try:
         return len(os.sched_getaffinity(0))
@@ -326,7 +344,7 @@ def make_objective(
     *,
     reg_lambda=0.0,
     activation="sigmoid",
-    output="sigmoid",
+    output_activation="sigmoid",
     sample_weight=None,
     n_threads=None,
 ):
@@ -345,7 +363,7 @@ def make_objective(
         ``[s_1, ..., s_L]`` with ``s_L == K``.
     reg_lambda : float, default=0.0
     activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
-    output : {"sigmoid", "softmax"}, default="sigmoid"
+    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
     sample_weight : ndarray of shape (m,) or None, default=None
     n_threads : int or None, default=None
         Threads that share the rows; None picks by problem size and CPUs. With more
@@ -371,7 +389,7 @@ def make_objective(
     >>> grad.shape
     (17,)
     """
-    _check_names(activation, output)
+    _check_names(activation, output_activation)
     layer_sizes = list(layer_sizes)
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     m = X.shape[0]
@@ -381,6 +399,10 @@ def make_objective(
     else:
         total_weight = float(np.sum(sample_weight, dtype=np.float64))
         row_scale = (np.asarray(sample_weight, dtype=np.float64) / total_weight).astype(dtype)
+    # Column-major like the output buffers; row sums only where they are not all 1.
+    Y = np.asfortranarray(Y, dtype=dtype)
+    y_total = Y.sum(axis=1)
+    y_total = None if np.all(y_total == 1) else y_total
     layout = _layout(layer_sizes)
     n_params = layout[-1][1]
     # 1 for the weights that lambda penalises, 0 for the bias column.
@@ -401,12 +423,25 @@ def make_objective(
     grad_flats = [np.empty(n_params, dtype=dtype) for _ in ranges]
     grad_views = [_views(flat, layout) for flat in grad_flats]
     cached = {"flat": None, "views": None}
+    # Threads live as long as fun: starting them anew would cost more than an
+    # evaluation of a mid-sized problem. A forked child needs its own.
+    workers = {"pool": None, "pid": None}
 
     def run(k, thetas, need_grad):
         start, stop = ranges[k]
         grads = grad_views[k] if need_grad else None
         return _loss_and_grad_rows(
-            thetas, X, Y, row_scale, start, stop, buffers[k], grads, activation, output
+            thetas,
+            X,
+            Y,
+            y_total,
+            row_scale,
+            start,
+            stop,
+            buffers[k],
+            grads,
+            activation,
+            output_activation,
         )
 
     def evaluate(theta_flat, need_grad):
@@ -423,12 +458,16 @@ def make_objective(
             if len(ranges) == 1:
                 J = run(0, thetas, need_grad)
             else:
-                with ThreadPoolExecutor(len(ranges) - 1) as pool:
-                    futures = [
-                        pool.submit(run, k, thetas, need_grad) for k in range(1, len(ranges))
-                    ]
-                    J = run(0, thetas, need_grad)
-                    J += sum(f.result() for f in futures)
+                if workers["pid"] != os.getpid():
+                    workers["pool"] = ThreadPoolExecutor(
+                        len(ranges) - 1, thread_name_prefix="skbackprop"
+                    )
+                    workers["pid"] = os.getpid()
+                futures = [
+                    workers["pool"].submit(run, k, thetas, need_grad) for k in range(1, len(ranges))
+                ]
+                J = run(0, thetas, need_grad)
+                J += sum(f.result() for f in futures)
                 if need_grad:
                     for other in grad_flats[1:]:
                         grad_flats[0] += other
@@ -450,6 +489,7 @@ def make_objective(
     def cost_only(theta_flat):
         return evaluate(theta_flat, need_grad=False)[0]
 
+    weakref.finalize(fun, _shut_down, workers)
     fun.cost = cost_only
     fun.n_threads = len(ranges)
     fun.layer_sizes = layer_sizes
@@ -473,7 +513,7 @@ def _check_inputs(thetas, X):
     return layer_sizes, X, dtype
 
 
-def _objective_for(thetas, X, Y, reg_lambda, activation, sample_weight, output):
+def _objective_for(thetas, X, Y, reg_lambda, activation, sample_weight, output_activation):
     """The objective of the public one-off functions: inputs checked, one thread."""
     layer_sizes, X, dtype = _check_inputs(thetas, X)
     Y = _as_float_array(Y, dtype)
@@ -485,14 +525,21 @@ def _objective_for(thetas, X, Y, reg_lambda, activation, sample_weight, output):
         layer_sizes,
         reg_lambda=reg_lambda,
         activation=activation,
-        output=output,
+        output_activation=output_activation,
         sample_weight=sample_weight,
         n_threads=1,
     )
 
 
 def cost_and_gradient(
-    thetas, X, Y, reg_lambda=0.0, activation="sigmoid", sample_weight=None, *, output="sigmoid"
+    thetas,
+    X,
+    Y,
+    reg_lambda=0.0,
+    activation="sigmoid",
+    sample_weight=None,
+    *,
+    output_activation="sigmoid",
 ):
     """Cost ``J`` and its gradient, from one forward and one backward pass.
 
@@ -509,7 +556,7 @@ def cost_and_gradient(
         Activation of the hidden units.
     sample_weight : ndarray of shape (m,) or None, default=None
         Weights of the samples; averages become weighted averages.
-    output : {"sigmoid", "softmax"}, default="sigmoid"
+    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
         Output units: independent sigmoids (the cross-entropy summed over the
         ``K`` units) or a softmax (categorical cross-entropy).
 
@@ -529,13 +576,20 @@ def cost_and_gradient(
     >>> grads[0]  # mean of (h - y) [1, x]
     array([[ 0. , -0.5]])
     """
-    fun = _objective_for(thetas, X, Y, reg_lambda, activation, sample_weight, output)
+    fun = _objective_for(thetas, X, Y, reg_lambda, activation, sample_weight, output_activation)
     J, grad = fun(pack(thetas))
     return J, [g.copy() for g in unpack(grad, fun.layer_sizes)]
 
 
 def cost(
-    thetas, X, Y, reg_lambda=0.0, activation="sigmoid", sample_weight=None, *, output="sigmoid"
+    thetas,
+    X,
+    Y,
+    reg_lambda=0.0,
+    activation="sigmoid",
+    sample_weight=None,
+    *,
+    output_activation="sigmoid",
 ):
     """Cost ``J`` of the network on ``(X, Y)``: a forward pass only.
 
@@ -553,7 +607,7 @@ def cost(
     >>> round(J, 6)  # log(1 + e^-2) + 1/(2*2) * 2**2
     1.126928
     """
-    fun = _objective_for(thetas, X, Y, reg_lambda, activation, sample_weight, output)
+    fun = _objective_for(thetas, X, Y, reg_lambda, activation, sample_weight, output_activation)
     return fun.cost(pack(thetas))
 
 
@@ -595,7 +649,7 @@ def forward_logits(thetas, X, activation="sigmoid"):
     return out
 
 
-def forward(thetas, X, activation="sigmoid", *, output="sigmoid"):
+def forward(thetas, X, activation="sigmoid", *, output_activation="sigmoid"):
     """Forward propagation: the hypothesis ``h_Theta(X) = a^(L)``.
 
     Parameters
@@ -603,7 +657,7 @@ def forward(thetas, X, activation="sigmoid", *, output="sigmoid"):
     thetas : list of ndarray
     X : ndarray of shape (m, s_1)
     activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
-    output : {"sigmoid", "softmax"}, default="sigmoid"
+    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
 
     Returns
     -------
@@ -616,8 +670,8 @@ def forward(thetas, X, activation="sigmoid", *, output="sigmoid"):
     >>> forward([np.zeros((2, 3))], [[1.0, 2.0]])
     array([[0.5, 0.5]])
     """
-    _check_names(activation, output)
-    return np.exp(OUTPUT_LOG_ACTIVATIONS[output](forward_logits(thetas, X, activation)))
+    _check_names(activation, output_activation)
+    return np.exp(OUTPUT_LOG_ACTIVATIONS[output_activation](forward_logits(thetas, X, activation)))
 
 
 def numerical_gradient(fun, theta_flat, epsilon=1e-5):
@@ -661,7 +715,7 @@ def gradient_check(
     activation="sigmoid",
     sample_weight=None,
     *,
-    output="sigmoid",
+    output_activation="sigmoid",
     epsilon=1e-5,
 ):
     """Compare backpropagation with centred finite differences.
@@ -672,7 +726,7 @@ def gradient_check(
 
     Parameters
     ----------
-    thetas, X, Y, reg_lambda, activation, sample_weight, output
+    thetas, X, Y, reg_lambda, activation, sample_weight, output_activation
         As for :func:`cost_and_gradient`. Computed in float64.
     epsilon : float, default=1e-5
         Finite-difference step.
@@ -691,7 +745,7 @@ def gradient_check(
     True
     """
     thetas = [np.asarray(t, dtype=np.float64) for t in thetas]
-    fun = _objective_for(thetas, X, Y, reg_lambda, activation, sample_weight, output)
+    fun = _objective_for(thetas, X, Y, reg_lambda, activation, sample_weight, output_activation)
     theta = pack(thetas)
     analytic = fun(theta)[1].copy()
     numeric = numerical_gradient(fun.cost, theta, epsilon)

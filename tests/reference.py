@@ -18,8 +18,19 @@ def _sigmoid(z):
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
 
-def reference_cost_and_gradient(thetas, X, Y, reg_lambda=0.0, activation="sigmoid", w=None):
-    """J and dJ/dTheta for sigmoid output units, looping over samples."""
+def _softmax(z):
+    exps = [math.exp(v - max(z)) for v in z]
+    return np.array([e / sum(exps) for e in exps])
+
+
+def reference_cost_and_gradient(
+    thetas, X, Y, reg_lambda=0.0, activation="sigmoid", w=None, output_activation="sigmoid"
+):
+    """J and dJ/dTheta for sigmoid or softmax output units, looping over samples.
+
+    For softmax, rows of ``Y`` must sum to one.
+    """
+    softmax = output_activation == "softmax"
     g, g_prime = (np.vectorize(f) for f in G[activation])
     m = X.shape[0]
     w = np.ones(m) if w is None else np.asarray(w, dtype=float)
@@ -34,9 +45,14 @@ def reference_cost_and_gradient(thetas, X, Y, reg_lambda=0.0, activation="sigmoi
             a1 = np.concatenate([[1.0], a])
             with_bias.append(a1)
             z = theta @ a1
-            a = np.array([_sigmoid(v) for v in z]) if l == len(thetas) - 1 else g(z)
+            if l < len(thetas) - 1:
+                a = g(z)
+            else:
+                a = _softmax(z) if softmax else np.array([_sigmoid(v) for v in z])
         h = a
-        for k in range(len(h)):
+        if softmax:  # -sum_k y_k log h_k
+            J += w[i] * -sum(Y[i, k] * math.log(h[k]) for k in range(len(h)) if Y[i, k])
+        for k in range(len(h) if not softmax else 0):
             # -y log h - (1 - y) log(1 - h), with log h = -log(1 + exp(-z)) etc.
             zk = math.log(h[k] / (1 - h[k])) if 0 < h[k] < 1 else None
             if zk is None:

@@ -38,13 +38,20 @@ def test_derivatives_match_finite_differences(name):
     assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
 
 
-@pytest.mark.parametrize("K", [1, 2, 10])
+def output_loss(name, z, Y, y_total=None):
+    """Per-sample losses and activations, on column-major copies as the engine has them."""
+    z = np.asfortranarray(z).copy(order="F")  # the loss may overwrite it
+    h, scratch = np.empty_like(z), np.empty_like(z)
+    losses = OUTPUT_LOSSES[name](z, np.asfortranarray(Y), h, scratch, y_total)
+    return losses, h
+
+
+@pytest.mark.parametrize("K", [1, 2, 10, 130])
 def test_sigmoid_cross_entropy_against_the_textbook_formula(K):
     rng = np.random.default_rng(K)
     z = rng.normal(size=(50, K)) * 4
     Y = (rng.random((50, K)) < 0.5).astype(float)
-    h = np.empty_like(z)
-    losses = OUTPUT_LOSSES["sigmoid"](z, Y, h)
+    losses, h = output_loss("sigmoid", z, Y)
     p = 1 / (1 + np.exp(-z))
     textbook = (-Y * np.log(p) - (1 - Y) * np.log(1 - p)).sum(axis=1)
     assert_allclose(losses, textbook, rtol=1e-9)  # log(1 - p) itself loses digits
@@ -57,10 +64,9 @@ def test_sigmoid_cross_entropy_against_the_textbook_formula(K):
 
 def test_sigmoid_cross_entropy_is_finite_when_saturated():
     Y = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0]])
-    h = np.empty_like(Z)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        losses = OUTPUT_LOSSES["sigmoid"](Z, Y, h)
+        losses, h = output_loss("sigmoid", Z, Y)
     # y=1, z=-800 costs 800; y=0, z=-40 costs ~4e-18; y=1, z=-1 costs 1 + log(1 + e^-1);
     # y=0, z=0 costs log 2.
     assert losses[0] == pytest.approx(800 + 1 + np.log1p(np.exp(-1.0)) + np.log(2), rel=1e-15)
@@ -74,11 +80,31 @@ def test_sigmoid_cross_entropy_is_finite_when_saturated():
 def test_softmax_cross_entropy():
     z = np.array([[1.0, 2.0, 3.0], [1000.0, 0.0, -1000.0]])
     Y = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
-    h = np.empty_like(z)
-    losses = OUTPUT_LOSSES["softmax"](z, Y, h)
+    losses, h = output_loss("softmax", z, Y)
     assert losses[0] == pytest.approx(-np.log(np.exp(3) / np.exp([1, 2, 3]).sum()))
     assert losses[1] == pytest.approx(1000.0)
     assert_allclose(h.sum(axis=1), 1.0)
+    # Rows of Y summing to 2 and 0.5: the loss scales, and out is the output error
+    # plus Y, (sum_k y_k) h.
+    scaled, h_scaled = output_loss("softmax", z, Y * [[2.0], [0.5]], np.array([2.0, 0.5]))
+    assert_allclose(scaled, losses * [2.0, 0.5], rtol=1e-15)
+    assert_allclose(h_scaled, h * [[2.0], [0.5]], rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", list(OUTPUT_LOSSES))
+def test_many_output_units_in_float32_stay_finite(name):
+    # Each unit at z = 0 contributes log 2: a product of 300 factors of 2 (or 1/2)
+    # would overflow float32; the loss takes one log per 64 units.
+    z = np.zeros((3, 300), dtype=np.float32)
+    Y = np.zeros_like(z)
+    Y[:, 0] = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        losses, h = output_loss(name, z, Y)
+    expected = 300 * np.log(2) if name == "sigmoid" else np.log(300)
+    assert losses.dtype == np.float32
+    assert_allclose(losses, expected, rtol=1e-5)
+    assert_allclose(h, 0.5 if name == "sigmoid" else 1 / 300, rtol=1e-6)
 
 
 def test_log_outputs_are_stable():

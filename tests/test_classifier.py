@@ -76,6 +76,40 @@ def test_predict_proba_normalises_the_output_units(iris):
     assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
 
 
+def test_softmax_output_gives_the_class_probabilities(iris):
+    X, y = iris
+    clf = BackpropClassifier((5,), output_activation="softmax", max_iter=50, random_state=0)
+    quiet(clf).fit(X, y)
+    h = engine.forward(clf.thetas_, X, clf.activation, output_activation="softmax")
+    proba = clf.predict_proba(X)
+    assert_allclose(proba, h, rtol=1e-12)
+    assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-12)
+    assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    # the loss is the categorical cross-entropy at the fitted weights
+    J = engine.cost(
+        clf.thetas_, X, np.eye(3)[y], clf.reg_lambda, clf.activation, output_activation="softmax"
+    )
+    assert clf.loss_ == pytest.approx(J, rel=1e-9)
+    sigmoid = quiet(BackpropClassifier((5,), max_iter=50, random_state=0)).fit(X, y)
+    assert clf.loss_ != pytest.approx(sigmoid.loss_)
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "softmax"])
+def test_log_proba_is_the_log_of_proba_where_it_underflows(iris, output):
+    X, y = iris
+    clf = BackpropClassifier((5,), output_activation=output, max_iter=50, random_state=0)
+    quiet(clf).fit(X, y)
+    clf.thetas_[-1] *= 1e4  # logits in the 1e4s: most probabilities underflow to 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proba = clf.predict_proba(X)
+        log_proba = clf.predict_log_proba(X)
+        with np.errstate(divide="ignore"):
+            assert_array_equal(log_proba, np.log(proba))
+    assert (proba == 0).any() and np.isneginf(log_proba).any()
+    assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+
+
 def test_string_labels(iris):
     X, y = iris
     names = np.array(["setosa", "versicolor", "virginica"])[y]

@@ -87,7 +87,7 @@ def test_cost_of_two_samples_two_outputs_by_hand():
 def test_gradient_check(activation, output, sizes, reg_lambda, weighted):
     thetas, X, Y = _problem(sizes, m=30, seed=len(sizes))
     w = np.random.default_rng(1).uniform(0, 3, size=30) if weighted else None
-    diff = gradient_check(thetas, X, Y, reg_lambda, activation, w, output=output)
+    diff = gradient_check(thetas, X, Y, reg_lambda, activation, w, output_activation=output)
     assert diff < 1e-7
 
 
@@ -108,17 +108,25 @@ def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("weighted", [False, True])
-def test_matches_reference_across_blocks_and_threads(activation, weighted, monkeypatch):
+@pytest.mark.parametrize("output", ["sigmoid", "softmax"])
+def test_matches_reference_across_blocks_and_threads(activation, weighted, output, monkeypatch):
     # Small blocks so that 203 rows span several blocks and two threads.
     monkeypatch.setattr(engine, "BLOCK_ELEMENTS", 64)
     monkeypatch.setattr(engine, "MIN_BLOCK_ROWS", 16)
     sizes = [5, 7, 6, 3]
     thetas, X, Y = _problem(sizes, m=203, seed=3)
     w = np.random.default_rng(2).integers(0, 4, size=203) if weighted else None
-    J_ref, grads_ref = reference_cost_and_gradient(thetas, X, Y, 0.7, activation, w)
+    J_ref, grads_ref = reference_cost_and_gradient(thetas, X, Y, 0.7, activation, w, output)
     for n_threads in (1, 2):
         fun = make_objective(
-            X, Y, sizes, reg_lambda=0.7, activation=activation, sample_weight=w, n_threads=n_threads
+            X,
+            Y,
+            sizes,
+            reg_lambda=0.7,
+            activation=activation,
+            output_activation=output,
+            sample_weight=w,
+            n_threads=n_threads,
         )
         assert fun.n_threads == n_threads
         J, grad = fun(pack(thetas))
@@ -202,8 +210,8 @@ def test_bad_names_are_rejected():
     thetas, X, Y = _problem([3, 4, 2])
     with pytest.raises(ValueError, match="activation must be one of"):
         cost(thetas, X, Y, activation="softplus")
-    with pytest.raises(ValueError, match="output must be one of"):
-        cost(thetas, X, Y, output="linear")
+    with pytest.raises(ValueError, match="output_activation must be one of"):
+        cost(thetas, X, Y, output_activation="linear")
     with pytest.raises(ValueError, match="Y must have shape"):
         cost(thetas, X, Y[:, :1])
 
@@ -215,7 +223,7 @@ def test_forward_is_the_output_activation_of_the_logits():
     thetas, X, _ = _problem([3, 6, 4], m=600)  # several blocks
     Z = forward_logits(thetas, X, "tanh")
     assert_allclose(forward(thetas, X, "tanh"), 1 / (1 + np.exp(-Z)), rtol=1e-13)
-    soft = forward(thetas, X, "tanh", output="softmax")
+    soft = forward(thetas, X, "tanh", output_activation="softmax")
     assert_allclose(soft.sum(axis=1), 1.0, rtol=1e-13)
     # block boundaries do not matter: one row at a time gives the same logits
     assert_allclose(forward_logits(thetas, X[:7], "tanh"), Z[:7], rtol=1e-13)
@@ -239,8 +247,10 @@ def test_finite_and_silent_for_extreme_inputs(activation, scale, output):
     thetas = [t * 50 for t in thetas]  # saturate the units
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        J, grads = cost_and_gradient(thetas, X * scale, Y, 1.0, activation, output=output)
-        H = forward(thetas, X * scale, activation, output=output)
+        J, grads = cost_and_gradient(
+            thetas, X * scale, Y, 1.0, activation, output_activation=output
+        )
+        H = forward(thetas, X * scale, activation, output_activation=output)
     assert np.isfinite(J)
     assert all(np.isfinite(g).all() for g in grads)
     assert np.isfinite(H).all()

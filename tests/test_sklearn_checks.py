@@ -1,12 +1,13 @@
-"""scikit-learn's full estimator check suite, on the default estimator and each solver."""
+"""scikit-learn's full estimator check suite: the default estimator, each solver, softmax."""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skbackprop import BackpropClassifier
 
-ESTIMATORS = [BackpropClassifier()] + [
-    BackpropClassifier(solver=solver) for solver in ("L-BFGS-B", "CG", "BFGS", "TNC")
-]
+ESTIMATORS = [
+    BackpropClassifier(),
+    BackpropClassifier(output_activation="softmax", activation="relu", solver="L-BFGS-B"),
+] + [BackpropClassifier(solver=solver) for solver in ("L-BFGS-B", "CG", "BFGS", "TNC")]
 
 
 def expected_failed_checks(estimator):
