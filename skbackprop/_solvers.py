@@ -111,7 +111,9 @@ def gradient_descent(fun, x0, *, max_iter, tol, learning_rate, recorder):
             stepped = True
             J, grad = fun(x)
             stepped = False
-            if not (np.isfinite(J) and J <= limit and np.isfinite(x).all()):
+            # A finite J implies finite weights: an infinite weight meets every row
+            # and makes some pre-activation infinite or NaN.
+            if not (np.isfinite(J) and J <= limit):
                 x[...] = x_prev
                 return recorder.result(
                     "diverged",

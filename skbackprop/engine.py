@@ -38,6 +38,7 @@ import math
 import os
 import weakref
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -260,22 +261,40 @@ class _Buffers:
         # Which rows of X the input buffer holds: X is fixed for an objective, so
         # a range of one block needs copying only once.
         self.input_rows = None
+        self._views = {}
+
+    def rows(self, r):
+        """Views of the first ``r`` rows of every buffer.
+
+        Cached, since a range of rows uses at most two sizes: slicing anew for
+        every block costs more than the arithmetic of a small network.
+        """
+        views = self._views.get(r)
+        if views is None:
+            views = self._views[r] = SimpleNamespace(
+                A=[a[:r] for a in self.A],
+                # a^(l) of the hidden layers, without the column of ones
+                units=[a[:r, 1:] for a in self.A[1:]],
+                Z=self.Z[:r],
+                H=self.H[:r],
+                out_scratch=self.out_scratch[:r],
+                deltas=[d[:r] for d in self.deltas],
+                scratch=[d[:r] for d in self.scratch],
+            )
+        return views
 
 
 def _forward_block(thetas, X, rows, buf, g):
-    """Forward pass for ``X[rows]``; returns the views ``A`` and ``Z`` that it filled."""
-    r = rows.stop - rows.start
-    A = [a[:r] for a in buf.A]
+    """Forward pass for ``X[rows]``: fills and returns ``buf.rows(...)``, ``A`` to ``Z``."""
+    v = buf.rows(rows.stop - rows.start)
     if buf.input_rows != (id(X), rows.start, rows.stop):
-        A[0][:, 1:] = X[rows]
+        v.A[0][:, 1:] = X[rows]
         buf.input_rows = (id(X), rows.start, rows.stop)
-    for l, theta in enumerate(thetas[:-1]):
-        z = A[l + 1][:, 1:]
-        np.matmul(A[l], theta.T, out=z)
+    for a, theta, z in zip(v.A[:-1], thetas[:-1], v.units, strict=True):
+        np.matmul(a, theta.T, out=z)
         g(z)
-    Z = buf.Z[:r]
-    np.matmul(A[-1], thetas[-1].T, out=Z)
-    return A, Z
+    np.matmul(v.A[-1], thetas[-1].T, out=v.Z)
+    return v
 
 
 def _loss_and_grad_rows(
@@ -289,35 +308,32 @@ def _loss_and_grad_rows(
     """
     g, g_prime = HIDDEN_ACTIVATIONS[activation]
     loss_fn = OUTPUT_LOSSES[output_activation]
-    scalar_scale = np.ndim(row_scale) == 0
+    scalar_scale = not isinstance(row_scale, np.ndarray)
     total = 0.0
     first = True
     block = buf.Z.shape[0]
     for i in range(start, stop, block):
         j = min(i + block, stop)
-        A, Z = _forward_block(thetas, X, slice(i, j), buf, g)
-        H = buf.H[: j - i]
-        losses = loss_fn(
-            Z, Y[i:j], H, buf.out_scratch[: j - i], None if y_total is None else y_total[i:j]
-        )
+        v = _forward_block(thetas, X, slice(i, j), buf, g)
+        losses = loss_fn(v.Z, Y[i:j], v.H, v.out_scratch, None if y_total is None else y_total[i:j])
         scale = row_scale if scalar_scale else row_scale[i:j, None]
         total += float(losses.sum()) * row_scale if scalar_scale else float(losses @ row_scale[i:j])
         if grads is None:
             continue
         # Output error delta^(L) = h - y, weighted and averaged.
-        delta = H
+        delta = v.H
         delta -= Y[i:j]
         delta *= scale
         for l in range(len(thetas) - 1, -1, -1):
             if first:
-                np.matmul(delta.T, A[l], out=grads[l])
+                np.matmul(delta.T, v.A[l], out=grads[l])
             else:
-                np.matmul(delta.T, A[l], out=buf.products[l])
+                np.matmul(delta.T, v.A[l], out=buf.products[l])
                 grads[l] += buf.products[l]
             if l > 0:
-                below = buf.deltas[l - 1][: j - i]
+                below = v.deltas[l - 1]
                 np.matmul(delta, thetas[l][:, 1:], out=below)
-                delta = g_prime(A[l][:, 1:], below, buf.scratch[l - 1][: j - i])
+                delta = g_prime(v.units[l - 1], below, v.scratch[l - 1])
         first = False
     if grads is not None and first:  # no rows: the data term contributes nothing
         for grad in grads:
@@ -644,8 +660,7 @@ def forward_logits(thetas, X, activation="sigmoid"):
     with np.errstate(over="ignore", invalid="ignore"):
         for i in range(0, m, block):
             j = min(i + block, m)
-            _, Z = _forward_block(thetas, X, slice(i, j), buf, g)
-            out[i:j] = Z
+            out[i:j] = _forward_block(thetas, X, slice(i, j), buf, g).Z
     return out
 
 
