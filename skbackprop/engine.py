@@ -36,7 +36,6 @@ large problems spread the blocks over threads.
 import itertools
 import math
 import os
-import weakref
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
@@ -341,11 +340,6 @@ def _loss_and_grad_rows(
     return total
 
 
-def _shut_down(workers):
-    if workers["pool"] is not None and workers["pid"] == os.getpid():
-        workers["pool"].shutdown(wait=False)
-
-
 def _default_threads():
     try:
         return len(os.sched_getaffinity(0))
@@ -439,8 +433,9 @@ def make_objective(
     grad_flats = [np.empty(n_params, dtype=dtype) for _ in ranges]
     grad_views = [_views(flat, layout) for flat in grad_flats]
     cached = {"flat": None, "views": None}
-    # Threads live as long as fun: starting them anew would cost more than an
-    # evaluation of a mid-sized problem. A forked child needs its own.
+    # Threads live as long as fun (an unreferenced executor ends its threads):
+    # starting them anew would cost more than an evaluation of a mid-sized
+    # problem. A forked child needs its own.
     workers = {"pool": None, "pid": None}
 
     def run(k, thetas, need_grad):
@@ -505,7 +500,6 @@ def make_objective(
     def cost_only(theta_flat):
         return evaluate(theta_flat, need_grad=False)[0]
 
-    weakref.finalize(fun, _shut_down, workers)
     fun.cost = cost_only
     fun.n_threads = len(ranges)
     fun.layer_sizes = layer_sizes

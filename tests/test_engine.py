@@ -1,4 +1,6 @@
+import gc
 import math
+import threading
 import warnings
 
 import numpy as np
@@ -133,6 +135,24 @@ def test_matches_reference_across_blocks_and_threads(activation, weighted, outpu
         assert J == pytest.approx(J_ref, rel=1e-12)
         assert_allclose(grad, pack(grads_ref), rtol=1e-12, atol=1e-15)
         assert fun.cost(pack(thetas)) == pytest.approx(J_ref, rel=1e-12)
+
+
+def test_worker_threads_end_with_the_objective(monkeypatch):
+    monkeypatch.setattr(engine, "MIN_BLOCK_ROWS", 16)
+    monkeypatch.setattr(engine, "BLOCK_ELEMENTS", 64)
+    sizes = [5, 7, 3]
+    thetas, X, Y = _problem(sizes, m=200, seed=4)
+    before = set(threading.enumerate())
+    fun = make_objective(X, Y, sizes, n_threads=2)
+    assert fun.n_threads == 2
+    J, _grad = fun(pack(thetas))
+    assert fun(pack(thetas))[0] == J  # the same threads serve every evaluation
+    workers = [t for t in set(threading.enumerate()) - before if t.name.startswith("skbackprop")]
+    assert len(workers) == 1
+    del fun, _grad
+    gc.collect()
+    workers[0].join(timeout=10)
+    assert not workers[0].is_alive()
 
 
 def test_integer_weights_equal_repeated_rows():
