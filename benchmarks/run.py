@@ -76,12 +76,12 @@ class Config:
 
 
 FULL = Config(
-    repeat_fit=5,
-    repeat_eval=7,
+    repeat_fit=11,
+    repeat_eval=9,
     moons_iter=5000,
     digits_iter=200,
     cv_folds=5,
-    accuracy_seeds=5,
+    accuracy_seeds=10,
     scale_rows=100_000,
     memory_iter=2,
 )
