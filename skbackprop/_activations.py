@@ -79,9 +79,17 @@ def log_sigmoid(z):
     return -np.logaddexp(0, -z)
 
 
+def _shift_by_row_max(z, out):
+    """``z - max_k z_k`` into ``out``, finite: a span beyond the float range saturates."""
+    with np.errstate(over="ignore"):
+        np.subtract(z, np.max(z, axis=1, keepdims=True), out=out)
+    # -inf would turn y * z into nan where y = 0; exp(-max) is 0 all the same.
+    return np.maximum(out, -np.finfo(out.dtype).max, out=out)
+
+
 def log_softmax(z):
     """Row-wise ``z - logsumexp(z)``, shifted by the row maximum for stability."""
-    shifted = z - z.max(axis=1, keepdims=True)
+    shifted = _shift_by_row_max(z, np.empty_like(z))
     shifted -= np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     return shifted
 
@@ -138,7 +146,7 @@ def softmax_cross_entropy(z, Y, out, scratch, y_total=None):
     they are not all one: the output error ``y_total h - y`` is then still the
     exact gradient. Overwrites ``z``; ``scratch`` is not needed here.
     """
-    z -= np.max(z, axis=1, keepdims=True)
+    _shift_by_row_max(z, out=z)
     np.exp(z, out=out)
     row_total = _row_sums(out)
     out /= row_total[:, None]

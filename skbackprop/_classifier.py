@@ -100,6 +100,9 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     thetas_ : list of ndarray
         ``thetas_[l]`` of shape ``(s_{l+1}, s_l + 1)``; float32 when fitted on
         float32 data, float64 otherwise.
+    activation_, output_activation_ : str
+        The activations the network was trained with, which predictions use
+        (``set_params`` after fitting does not change the fitted network).
     loss_ : float
         Cost ``J`` at the final weights.
     loss_curve_ : list of float
@@ -336,6 +339,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         self._warn_about(result)
 
         self.classes_ = classes
+        self.activation_ = self.activation
+        self.output_activation_ = self.output_activation
         thetas = [theta.copy() for theta in engine.unpack(result.x.astype(dtype), layer_sizes)]
         thetas[-1] = thetas[-1][unit_of_class]
         self.thetas_ = thetas
@@ -381,6 +386,13 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"warm_start=True: hidden_layer_sizes={tuple(layer_sizes[1:-1])} differs from "
                 f"the previous fit's {tuple(old_sizes[1:-1])}; fit with warm_start=False"
             )
+        for name in ("activation", "output_activation"):
+            new, old = getattr(self, name), getattr(self, f"{name}_")
+            if new != old:
+                raise ValueError(
+                    f"warm_start=True: {name}={new!r} differs from the previous fit's "
+                    f"{old!r}; fit with warm_start=False to start anew"
+                )
 
     def _warn_about(self, result):
         name = type(self).__name__
@@ -431,7 +443,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         dtype = self.thetas_[0].dtype
         with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf
             X = X.astype(dtype, copy=False)
-        Z = engine.forward_logits(self.thetas_, X, self.activation)
+        Z = engine.forward_logits(self.thetas_, X, self.activation_)
         if np.isnan(Z).any():
             raise ValueError(
                 f"X has values too large for this network (max |x| = {np.abs(X).max():.3g}): "
@@ -442,7 +454,11 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
 
     def _log_proba(self, X):
         """Log-probabilities from the logits, finite even where probabilities underflow."""
-        log_h = OUTPUT_LOG_ACTIVATIONS[self.output_activation](self._output_logits(X))
+        Z = self._output_logits(X)
+        # A logit that overflowed to +-inf saturates at the float limit instead:
+        # a softmax would otherwise compute inf - inf.
+        limit = np.finfo(Z.dtype).max
+        log_h = OUTPUT_LOG_ACTIVATIONS[self.output_activation_](np.clip(Z, -limit, limit, out=Z))
         # Normalise in log space: rows whose sigmoid outputs all underflow stay finite.
         log_h -= log_h.max(axis=1, keepdims=True)
         log_h -= np.log(np.exp(log_h).sum(axis=1, keepdims=True))

@@ -106,14 +106,16 @@ def gradient_descent(fun, x0, *, max_iter, tol, learning_rate, recorder):
     try:
         for _ in range(max_iter):
             x_prev[...] = x
-            np.multiply(grad, learning_rate, out=step)
-            x -= step
+            # A huge step overflows to inf: caught below, not a warning.
+            with np.errstate(over="ignore", invalid="ignore"):
+                np.multiply(grad, learning_rate, out=step)
+                x -= step
             stepped = True
             J, grad = fun(x)
             stepped = False
-            # A finite J implies finite weights: an infinite weight meets every row
-            # and makes some pre-activation infinite or NaN.
-            if not (np.isfinite(J) and J <= limit):
+            # J can stay finite with infinite weights: a saturated sigmoid unit
+            # maps infinite inputs to exactly 0 or 1.
+            if not (np.isfinite(J) and J <= limit and np.isfinite(x).all()):
                 x[...] = x_prev
                 return recorder.result(
                     "diverged",

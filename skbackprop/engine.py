@@ -36,7 +36,7 @@ large problems spread the blocks over threads.
 import itertools
 import math
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from types import SimpleNamespace
 
 import numpy as np
@@ -67,6 +67,10 @@ __all__ = [
 BLOCK_ELEMENTS = 65536
 # ... but never fewer rows than this, for efficient matrix products.
 MIN_BLOCK_ROWS = 256
+# The input block, a copy of rows of X, may hold this many (2 MiB in float64):
+# one block covers small data sets such as digits (1797 x 65), whose X is then
+# copied in only once.
+INPUT_BLOCK_ELEMENTS = 4 * BLOCK_ELEMENTS
 # Rows x weights per thread below which threads cost more than they save.
 _MIN_WORK_PER_THREAD = 5_000_000
 
@@ -119,9 +123,11 @@ def _views(flat, layout):
 
 def _block_rows(layer_sizes, n_rows):
     # The elementwise passes run over the hidden and output layers; BLAS reads
-    # the input block with its own cache blocking.
+    # the input block with its own cache blocking, so it may be wider, but it
+    # is a copy of X's rows and must stay small next to X.
     widest = max(s + 1 for s in layer_sizes[1:])
-    return max(1, min(n_rows, max(MIN_BLOCK_ROWS, BLOCK_ELEMENTS // widest)))
+    rows = min(BLOCK_ELEMENTS // widest, INPUT_BLOCK_ELEMENTS // (layer_sizes[0] + 1))
+    return max(1, min(n_rows, max(MIN_BLOCK_ROWS, rows)))
 
 
 def init_thetas(layer_sizes, random_state=None, epsilon_init=None, dtype=np.float64):
@@ -408,7 +414,13 @@ def make_objective(
         row_scale = 1.0 / m if m else 0.0
     else:
         total_weight = float(np.sum(sample_weight, dtype=np.float64))
-        row_scale = (np.asarray(sample_weight, dtype=np.float64) / total_weight).astype(dtype)
+        if m and not total_weight > 0:
+            raise ValueError(f"sample_weight must have a positive sum; got {total_weight}")
+        row_scale = (np.asarray(sample_weight, dtype=np.float64) / max(total_weight, 1.0)).astype(
+            dtype
+        )
+    if reg_lambda and not total_weight > 0:
+        raise ValueError("reg_lambda > 0 needs samples: the penalty is lambda / (2 m) with m = 0")
     # Column-major like the output buffers; row sums only where they are not all 1.
     Y = np.asfortranarray(Y, dtype=dtype)
     y_total = Y.sum(axis=1)
@@ -477,7 +489,12 @@ def make_objective(
                 futures = [
                     workers["pool"].submit(run, k, thetas, need_grad) for k in range(1, len(ranges))
                 ]
-                J = run(0, thetas, need_grad)
+                try:
+                    J = run(0, thetas, need_grad)
+                finally:
+                    # Even on Ctrl-C: no thread may still write to its buffers
+                    # when the next evaluation starts.
+                    wait(futures)
                 J += sum(f.result() for f in futures)
                 if need_grad:
                     for other in grad_flats[1:]:

@@ -91,6 +91,21 @@ def test_softmax_cross_entropy():
     assert_allclose(h_scaled, h * [[2.0], [0.5]], rtol=1e-15)
 
 
+def test_softmax_of_logits_spanning_more_than_the_float_range():
+    big = np.finfo(np.float64).max * 0.95
+    z = np.array([[big, -big, 0.0], [-big, 1.0, 3.0]])
+    Y = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        losses, h = output_loss("softmax", z, Y)
+        log_h = log_softmax(z)
+    assert losses[0] == 0.0
+    assert losses[1] == pytest.approx(np.log1p(np.exp(-2.0)))
+    assert_allclose(h, np.exp(log_h), rtol=1e-15)
+    assert_allclose(h[0], [1.0, 0.0, 0.0])
+    assert np.isfinite(log_h).all()
+
+
 @pytest.mark.parametrize("name", list(OUTPUT_LOSSES))
 def test_many_output_units_in_float32_stay_finite(name):
     # Each unit at z = 0 contributes log 2: a product of 300 factors of 2 (or 1/2)

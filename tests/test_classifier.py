@@ -110,6 +110,39 @@ def test_log_proba_is_the_log_of_proba_where_it_underflows(iris, output):
     assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
 
 
+def test_predictions_use_the_fitted_activations(iris):
+    X, y = iris
+    clf = quiet(BackpropClassifier((5,), output_activation="softmax", max_iter=30, random_state=0))
+    proba = clf.fit(X, y).predict_proba(X)
+    clf.set_params(activation="relu", output_activation="sigmoid")
+    assert (clf.activation_, clf.output_activation_) == ("sigmoid", "softmax")
+    assert_array_equal(clf.predict_proba(X), proba)
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "softmax"])
+def test_infinite_logits_saturate_without_warnings(iris, output):
+    X, y = iris
+    clf = quiet(BackpropClassifier((), output_activation=output, max_iter=5, random_state=0))
+    clf.fit(X, y)
+    big = np.finfo(np.float64).max
+    clf.thetas_[-1][1, :2] = big  # class 1's logit: big + big * x_0 = inf for x_0 > 0
+    rows = X[:, 0] > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isposinf(engine.forward_logits(clf.thetas_, X[rows])[:, 1]).all()
+        proba = clf.predict_proba(X)
+        log_proba = clf.predict_log_proba(X)
+    assert np.isfinite(proba).all()
+    assert_allclose(proba.sum(axis=1), 1.0)
+    if output == "softmax":
+        assert_allclose(proba[rows, 1], 1.0)
+    else:  # h_1 = 1, normalised with the other units' outputs
+        h = engine.forward(clf.thetas_, X[rows], output_activation="sigmoid")
+        assert_allclose(proba[rows, 1], 1 / h.sum(axis=1), rtol=1e-12)
+    assert not np.isnan(log_proba).any()
+    assert (clf.predict(X[rows]) == 1).all()
+
+
 def test_string_labels(iris):
     X, y = iris
     names = np.array(["setosa", "versicolor", "virginica"])[y]

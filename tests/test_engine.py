@@ -142,17 +142,66 @@ def test_worker_threads_end_with_the_objective(monkeypatch):
     monkeypatch.setattr(engine, "BLOCK_ELEMENTS", 64)
     sizes = [5, 7, 3]
     thetas, X, Y = _problem(sizes, m=200, seed=4)
+
+    def started():
+        return {t for t in threading.enumerate() if t.name.startswith("skbackprop")} - before
+
     before = set(threading.enumerate())
     fun = make_objective(X, Y, sizes, n_threads=2)
     assert fun.n_threads == 2
-    J, _grad = fun(pack(thetas))
-    assert fun(pack(thetas))[0] == J  # the same threads serve every evaluation
-    workers = [t for t in set(threading.enumerate()) - before if t.name.startswith("skbackprop")]
+    _J, _grad = fun(pack(thetas))
+    workers = started()
     assert len(workers) == 1
+    fun(pack(thetas))
+    assert started() == workers  # the same thread serves every evaluation
+    workers = list(workers)
     del fun, _grad
     gc.collect()
     workers[0].join(timeout=10)
     assert not workers[0].is_alive()
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "softmax"])
+def test_targets_that_are_not_one_hot(output, monkeypatch):
+    # Rows of Y summing to 0, 0.5, 1 or 3 (label smoothing, weights folded into Y):
+    # still the exact gradient, and the same across blocks and threads.
+    sizes = [4, 5, 3]
+    thetas, X, Y = _problem(sizes, m=120, seed=6)
+    Y = Y * np.random.default_rng(1).choice([0.0, 0.5, 1.0, 3.0], size=(120, 1))
+    Y[:10] = [0.2, 0.3, 0.5]
+    w = np.random.default_rng(2).integers(0, 3, size=120)
+    assert (
+        gradient_check(thetas, X[:30], Y[:30], 0.3, "tanh", w[:30], output_activation=output) < 1e-7
+    )
+    J, grad = make_objective(
+        X, Y, sizes, reg_lambda=0.3, output_activation=output, sample_weight=w, n_threads=1
+    )(pack(thetas))
+    grad = grad.copy()
+    monkeypatch.setattr(engine, "BLOCK_ELEMENTS", 64)
+    monkeypatch.setattr(engine, "MIN_BLOCK_ROWS", 16)
+    fun = make_objective(
+        X, Y, sizes, reg_lambda=0.3, output_activation=output, sample_weight=w, n_threads=2
+    )
+    assert fun.n_threads == 2
+    J2, grad2 = fun(pack(thetas))
+    assert J2 == pytest.approx(J, rel=1e-13)
+    assert_allclose(grad2, grad, rtol=1e-12, atol=1e-16)
+
+
+def test_zero_total_weight_is_rejected():
+    sizes = [3, 4, 2]
+    _thetas, X, Y = _problem(sizes)
+    with pytest.raises(ValueError, match="sample_weight must have a positive sum"):
+        make_objective(X, Y, sizes, sample_weight=np.zeros(len(X)))
+    with pytest.raises(ValueError, match="reg_lambda > 0 needs samples"):
+        make_objective(X[:0], Y[:0], sizes, reg_lambda=1.0)
+
+
+def test_input_blocks_stay_small_for_wide_inputs():
+    # Only the hidden and output layers set the block height, but a copy of
+    # 5000-feature rows must not grow with it.
+    assert engine._block_rows([5000, 2], 100_000) * 5001 <= 256 * 5001
+    assert engine._block_rows([64, 25, 10], 1797) == 1797  # digits: one block
 
 
 def test_integer_weights_equal_repeated_rows():

@@ -1,6 +1,9 @@
+import warnings
+
 import numpy as np
 import pytest
 
+from skbackprop import engine
 from skbackprop._solvers import SOLVERS, Recorder
 
 CENTER = np.array([1.0, -2.0, 3.0])
@@ -107,3 +110,20 @@ def test_gradient_descent_interrupted_between_evaluations(monkeypatch, k, n_iter
     assert result.status == "interrupted"
     assert result.n_iter == n_iter
     np.testing.assert_allclose(result.x, factor * CENTER, rtol=1e-15)
+
+
+def test_gradient_descent_rejects_infinite_weights_behind_a_finite_cost():
+    # A huge step sends a hidden sigmoid unit's input weight to inf; the unit
+    # saturates to exactly 0 or 1, so J stays finite, yet the step must be undone.
+    X = np.array([[1e10], [-1e10]])
+    thetas = [np.array([[0.0, 0.0]]), np.array([[-0.5, 1.0], [0.5, -1.0]])]
+    fun = engine.make_objective(X, np.eye(2), [1, 1, 2])
+    x0 = engine.pack(thetas)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = SOLVERS["gd"](
+            fun, x0, max_iter=3, tol=0.0, learning_rate=1e300, recorder=Recorder(0, 3)
+        )
+    assert result.status == "diverged"
+    assert np.isfinite(result.x).all()
+    assert np.array_equal(result.x, x0)

@@ -457,6 +457,20 @@ FAILED_REFITS = [
         ValueError,
         r"hidden_layer_sizes=\(3,\) differs from the previous fit's \(4,\)",
     ),
+    (
+        "warm_start, other activation",
+        {"warm_start": True, "activation": "tanh"},
+        {},
+        ValueError,
+        r"warm_start=True: activation='tanh' differs from the previous fit's 'sigmoid'",
+    ),
+    (
+        "warm_start, other output_activation",
+        {"warm_start": True, "output_activation": "softmax"},
+        {},
+        ValueError,
+        r"output_activation='softmax' differs from the previous fit's 'sigmoid'",
+    ),
     ("set_params reg_lambda=-1", {"reg_lambda": -1.0}, {}, ValueError, "reg_lambda must be"),
     (
         "set_params solver='adam'",
