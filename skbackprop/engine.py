@@ -416,9 +416,9 @@ def make_objective(
         total_weight = float(np.sum(sample_weight, dtype=np.float64))
         if m and not total_weight > 0:
             raise ValueError(f"sample_weight must have a positive sum; got {total_weight}")
-        row_scale = (np.asarray(sample_weight, dtype=np.float64) / max(total_weight, 1.0)).astype(
-            dtype
-        )
+        # With no rows there is nothing to scale (and the sum is 0).
+        row_scale = np.asarray(sample_weight, dtype=np.float64) / (total_weight if m else 1.0)
+        row_scale = row_scale.astype(dtype)
     if reg_lambda and not total_weight > 0:
         raise ValueError("reg_lambda > 0 needs samples: the penalty is lambda / (2 m) with m = 0")
     # Column-major like the output buffers; row sums only where they are not all 1.

@@ -188,6 +188,18 @@ def test_targets_that_are_not_one_hot(output, monkeypatch):
     assert_allclose(grad2, grad, rtol=1e-12, atol=1e-16)
 
 
+def test_scaling_all_weights_leaves_the_objective_unchanged():
+    # J averages with weights w / sum(w): weights summing to less than one too.
+    sizes = [3, 4, 2]
+    thetas, X, Y = _problem(sizes, seed=7)
+    w = np.random.default_rng(3).random(len(X))
+    J, grads = cost_and_gradient(thetas, X, Y, 0.5, sample_weight=w)
+    for factor in (1e-3, 0.5, 40.0):
+        J_s, grads_s = cost_and_gradient(thetas, X, Y, 0.5 * factor, sample_weight=w * factor)
+        assert J_s == pytest.approx(J, rel=1e-12)
+        assert_allclose(pack(grads_s), pack(grads), rtol=1e-11, atol=1e-15)
+
+
 def test_zero_total_weight_is_rejected():
     sizes = [3, 4, 2]
     _thetas, X, Y = _problem(sizes)
