@@ -13,7 +13,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
 from . import engine
-from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_LOG_ACTIVATIONS, OUTPUT_LOSSES
+from ._activations import (
+    HIDDEN_ACTIVATIONS,
+    OUTPUT_LOG_ACTIVATIONS,
+    OUTPUT_LOSSES,
+    log_softmax,
+)
 from ._solvers import SOLVERS, Recorder
 
 _FLOAT_DTYPES = (np.float64, np.float32)
@@ -459,10 +464,11 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         # a softmax would otherwise compute inf - inf.
         limit = np.finfo(Z.dtype).max
         log_h = OUTPUT_LOG_ACTIVATIONS[self.output_activation_](np.clip(Z, -limit, limit, out=Z))
-        # Normalise in log space: rows whose sigmoid outputs all underflow stay finite.
-        log_h -= log_h.max(axis=1, keepdims=True)
-        log_h -= np.log(np.exp(log_h).sum(axis=1, keepdims=True))
-        return log_h
+        if self.output_activation_ == "softmax":
+            return log_h
+        # h / sum(h) for sigmoid units, in log space: rows whose outputs all
+        # underflow stay finite.
+        return log_softmax(log_h)
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed in log space without a warning.
