@@ -56,6 +56,7 @@ __all__ = [
     "gradient_check",
     "init_thetas",
     "layer_sizes_of",
+    "log_output_activations",
     "make_objective",
     "numerical_gradient",
     "pack",
@@ -93,6 +94,13 @@ def layer_sizes_of(thetas):
     >>> layer_sizes_of([np.zeros((5, 3)), np.zeros((2, 6))])
     [2, 5, 2]
     """
+    thetas = list(thetas)
+    if not thetas or np.ndim(thetas[0]) != 2:
+        raise ValueError(
+            "thetas must be a non-empty list of 2-D matrices Theta^(l) of shape "
+            f"(s_{{l+1}}, s_l + 1); got {len(thetas)} matrices"
+            + (f", the first of shape {np.shape(thetas[0])}" if thetas else "")
+        )
     sizes = [thetas[0].shape[1] - 1]
     for theta in thetas:
         if theta.ndim != 2 or theta.shape[1] != sizes[-1] + 1:
@@ -161,8 +169,11 @@ def init_thetas(layer_sizes, random_state=None, epsilon_init=None, dtype=np.floa
     >>> bool(abs(thetas[0]).max() <= (6 ** 0.5) / (3 + 5) ** 0.5)
     True
     """
+    layer_sizes = list(layer_sizes)
+    if len(layer_sizes) < 2:
+        raise ValueError(f"layer_sizes must list at least 2 layers; got {layer_sizes}")
     rng = check_random_state(random_state)
-    shapes = _shapes(list(layer_sizes))
+    shapes = _shapes(layer_sizes)
     flat = np.empty(sum(r * c for r, c in shapes), dtype=dtype)
     thetas = unpack(flat, layer_sizes)
     for theta, (rows, cols) in zip(thetas, shapes, strict=True):
@@ -407,22 +418,36 @@ def make_objective(
     """
     _check_names(activation, output_activation)
     layer_sizes = list(layer_sizes)
-    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    if len(layer_sizes) < 2:
+        raise ValueError(f"layer_sizes must list at least 2 layers; got {layer_sizes}")
+    X = np.asarray(X)
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    if X.ndim != 2 or X.shape[1] != layer_sizes[0]:
+        raise ValueError(f"X must have shape (m, {layer_sizes[0]}); got {X.shape}")
     m = X.shape[0]
+    Y = np.asarray(Y)
+    if Y.shape != (m, layer_sizes[-1]):
+        raise ValueError(f"Y must have shape ({m}, {layer_sizes[-1]}); got {Y.shape}")
+    reg_lambda = _check_reg_lambda(reg_lambda)
     if sample_weight is None:
-        total_weight = float(m)
+        weight_scale, total_weight = 1.0, float(m)
         row_scale = 1.0 / m if m else 0.0
     else:
-        total_weight = float(np.sum(sample_weight, dtype=np.float64))
-        if m and not total_weight > 0:
-            raise ValueError(f"sample_weight must have a positive sum; got {total_weight}")
+        weights = _check_sample_weight(sample_weight, m)
+        # Divided by the largest weight first, so that the sum cannot overflow;
+        # sum(w) = weight_scale * total_weight.
+        weight_scale = float(weights.max()) if m else 1.0
+        if m and not weight_scale > 0:
+            raise ValueError("sample_weight must have a positive sum; all weights are 0")
+        weights /= weight_scale if m else 1.0
+        total_weight = float(weights.sum())
         # With no rows there is nothing to scale (and the sum is 0).
-        row_scale = np.asarray(sample_weight, dtype=np.float64) / (total_weight if m else 1.0)
-        row_scale = row_scale.astype(dtype)
+        row_scale = (weights / (total_weight if m else 1.0)).astype(dtype)
     if reg_lambda and not total_weight > 0:
         raise ValueError("reg_lambda > 0 needs samples: the penalty is lambda / (2 m) with m = 0")
     # Column-major like the output buffers; row sums only where they are not all 1.
-    Y = np.asfortranarray(Y, dtype=dtype)
+    with np.errstate(over="ignore"):  # float64 targets beyond float32's range
+        Y = np.asfortranarray(Y, dtype=dtype)
     y_total = Y.sum(axis=1)
     y_total = None if np.all(y_total == 1) else y_total
     layout = _layout(layer_sizes)
@@ -431,7 +456,7 @@ def make_objective(
     penalised = np.ones(n_params, dtype=dtype)
     for theta in _views(penalised, layout):
         theta[:, 0] = 0.0
-    reg_scale = reg_lambda / total_weight if reg_lambda else 0.0
+    reg_scale = reg_lambda / weight_scale / total_weight if reg_lambda else 0.0
 
     block = _block_rows(layer_sizes, max(m, 1))
     n_blocks = max(1, -(-m // block))
@@ -468,9 +493,15 @@ def make_objective(
         )
 
     def evaluate(theta_flat, need_grad):
-        theta_flat = np.asarray(theta_flat, dtype=dtype)
+        # A float64 weight beyond float32's range becomes inf, and J = inf below.
+        with np.errstate(over="ignore"):
+            theta_flat = np.asarray(theta_flat, dtype=dtype)
         if theta_flat.shape != (n_params,):
             raise ValueError(f"theta_flat must have shape ({n_params},); got {theta_flat.shape}")
+        if any(np.may_share_memory(theta_flat, flat) for flat in grad_flats):
+            # Weights read while the gradient is written: e.g. a returned gradient
+            # passed back in.
+            theta_flat = theta_flat.copy()
         # Gradient descent passes the same vector every time: keep its views.
         if cached["flat"] is not theta_flat:
             cached["flat"], cached["views"] = theta_flat, _views(theta_flat, layout)
@@ -525,7 +556,40 @@ def make_objective(
 
 def _as_float_array(X, dtype):
     X = np.asarray(X)
-    return X if X.dtype == dtype else X.astype(dtype)
+    if X.dtype == dtype:
+        return X
+    with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf
+        return X.astype(dtype)
+
+
+def _check_reg_lambda(reg_lambda):
+    """``reg_lambda`` as a float, or a ValueError/TypeError naming it."""
+    if isinstance(reg_lambda, bool) or not isinstance(reg_lambda, (int, float, np.number)):
+        raise TypeError(f"reg_lambda must be a float >= 0; got {reg_lambda!r}")
+    if not (np.isfinite(reg_lambda) and reg_lambda >= 0):
+        raise ValueError(f"reg_lambda must be a float >= 0; got {reg_lambda!r}")
+    return float(reg_lambda)
+
+
+def _check_sample_weight(sample_weight, m):
+    """Sample weights as a new float64 vector of ``m`` finite, non-negative numbers.
+
+    Raises a ValueError naming the problem otherwise; the sum may still be 0.
+    """
+    weights = np.asarray(sample_weight)
+    if weights.dtype.kind not in "biuf":
+        raise ValueError(f"sample_weight must contain real numbers; got dtype {weights.dtype}")
+    if weights.shape != (m,):
+        raise ValueError(
+            f"sample_weight must have shape ({m},), one weight per sample; "
+            f"got shape {weights.shape}"
+        )
+    weights = weights.astype(np.float64)
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("sample_weight must be finite; it contains NaN or infinity")
+    if np.any(weights < 0):
+        raise ValueError("sample_weight must be non-negative; it has negative weights")
+    return weights
 
 
 def _check_inputs(thetas, X):
@@ -542,10 +606,7 @@ def _check_inputs(thetas, X):
 
 def _objective_for(thetas, X, Y, reg_lambda, activation, sample_weight, output_activation):
     """The objective of the public one-off functions: inputs checked, one thread."""
-    layer_sizes, X, dtype = _check_inputs(thetas, X)
-    Y = _as_float_array(Y, dtype)
-    if Y.shape != (X.shape[0], layer_sizes[-1]):
-        raise ValueError(f"Y must have shape ({X.shape[0]}, {layer_sizes[-1]}); got {Y.shape}")
+    layer_sizes, X, _ = _check_inputs(thetas, X)
     return make_objective(
         X,
         Y,
@@ -697,7 +758,37 @@ def forward(thetas, X, activation="sigmoid", *, output_activation="sigmoid"):
     array([[0.5, 0.5]])
     """
     _check_names(activation, output_activation)
-    return np.exp(OUTPUT_LOG_ACTIVATIONS[output_activation](forward_logits(thetas, X, activation)))
+    return np.exp(log_output_activations(forward_logits(thetas, X, activation), output_activation))
+
+
+def log_output_activations(Z, output_activation="sigmoid"):
+    """``log h`` of the output units, from their logits, without a warning.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (m, K)
+        Logits, as :func:`forward_logits` returns them; overwritten. A logit
+        that overflowed to +-inf counts as the float limit (a softmax would
+        otherwise compute inf - inf); a NaN logit gives NaN.
+    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+
+    Returns
+    -------
+    log_H : ndarray of shape (m, K)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> log_output_activations(np.array([[0.0, 0.0]]), "softmax").round(4)
+    array([[-0.6931, -0.6931]])
+    >>> np.exp(log_output_activations(np.array([[0.0, np.inf]]), "softmax"))
+    array([[0., 1.]])
+    """
+    _check_names("sigmoid", output_activation)
+    limit = np.finfo(Z.dtype).max
+    np.clip(Z, -limit, limit, out=Z)
+    with np.errstate(invalid="ignore"):
+        return OUTPUT_LOG_ACTIVATIONS[output_activation](Z)
 
 
 def numerical_gradient(fun, theta_flat, epsilon=1e-5):

@@ -209,6 +209,87 @@ def test_zero_total_weight_is_rejected():
         make_objective(X[:0], Y[:0], sizes, reg_lambda=1.0)
 
 
+def test_huge_weights_do_not_overflow_their_sum():
+    # Weights of 1e307 are as good as weights of 1 (with lambda scaled alike);
+    # their sum overflows float64 unless they are scaled first.
+    sizes = [3, 4, 2]
+    thetas, X, Y = _problem(sizes, seed=2)
+    J, grads = cost_and_gradient(thetas, X, Y, 0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        J_w, grads_w = cost_and_gradient(
+            thetas, X, Y, 0.5 * 1e307, sample_weight=np.full(len(X), 1e307)
+        )
+    assert J_w == pytest.approx(J, rel=1e-12)
+    assert_allclose(pack(grads_w), pack(grads), rtol=1e-11, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"sample_weight": 2.0}, ValueError, r"sample_weight must have shape \(40,\)"),
+        ({"sample_weight": np.ones(41)}, ValueError, r"sample_weight must have shape \(40,\)"),
+        ({"sample_weight": np.ones((40, 1))}, ValueError, "sample_weight must have shape"),
+        ({"sample_weight": -np.ones(40)}, ValueError, "must be non-negative"),
+        ({"sample_weight": np.full(40, np.nan)}, ValueError, "must be finite"),
+        ({"sample_weight": np.array(["a"] * 40)}, ValueError, "must contain real numbers"),
+        ({"reg_lambda": -1.0}, ValueError, "reg_lambda must be a float >= 0"),
+        ({"reg_lambda": np.nan}, ValueError, "reg_lambda must be a float >= 0"),
+        ({"reg_lambda": "0.1"}, TypeError, "reg_lambda must be a float >= 0"),
+        ({"Y": np.zeros((1, 2))}, ValueError, r"Y must have shape \(40, 2\); got \(1, 2\)"),
+        ({"Y": np.zeros((41, 2))}, ValueError, r"Y must have shape \(40, 2\)"),
+        ({"X": np.zeros((40, 4))}, ValueError, r"X must have shape \(m, 3\); got \(40, 4\)"),
+        ({"X": np.zeros(40)}, ValueError, "X must have shape"),
+        ({"layer_sizes": [3]}, ValueError, "at least 2 layers"),
+    ],
+)
+def test_make_objective_rejects_bad_input(kwargs, exc, match):
+    sizes = [3, 4, 2]
+    _thetas, X, Y = _problem(sizes)
+    args = {"X": X, "Y": Y, "layer_sizes": sizes}
+    args.update(kwargs)
+    X, Y, layer_sizes = args.pop("X"), args.pop("Y"), args.pop("layer_sizes")
+    with pytest.raises(exc, match=match):
+        make_objective(X, Y, layer_sizes, **args)
+
+
+def test_make_objective_takes_lists():
+    sizes = [3, 4, 2]
+    thetas, X, Y = _problem(sizes)
+    J, _ = make_objective(X.tolist(), Y.tolist(), sizes)(pack(thetas))
+    assert J == pytest.approx(cost(thetas, X, Y), rel=1e-14)
+
+
+def test_gradient_passed_back_as_weights():
+    # The returned gradient is a reused buffer; passing it back in must not let
+    # the evaluation overwrite the weights it is reading.
+    sizes = [3, 4, 2]
+    thetas, X, Y = _problem(sizes)
+    fun = make_objective(X, Y, sizes)
+    _, grad = fun(pack(thetas))
+    expected_J, expected_grad = fun(grad.copy())
+    expected_grad = expected_grad.copy()
+    _, grad = fun(pack(thetas))
+    J, grad_of_grad = fun(grad)
+    assert J == expected_J
+    assert_array_equal(grad_of_grad, expected_grad)
+
+
+def test_float32_objective_given_float64_weights_beyond_its_range():
+    # A line search may try weights that float32 cannot hold: J is inf, silently.
+    sizes = [3, 4, 2]
+    thetas, X, Y = _problem(sizes, dtype=np.float32)
+    fun = make_objective(X, Y, sizes, reg_lambda=0.1)
+    theta = pack(thetas).astype(np.float64)
+    theta[3] = 1e39  # a penalised weight: its square makes J infinite
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        J, _ = fun(theta)
+        J_cost = cost(thetas, np.full_like(X, 1e300, dtype=np.float64), Y)
+    assert J == np.inf
+    assert not np.isnan(J_cost)
+
+
 def test_input_blocks_stay_small_for_wide_inputs():
     # Only the hidden and output layers set the block height, but a copy of
     # 5000-feature rows must not grow with it.
@@ -285,6 +366,11 @@ def test_layer_sizes_of():
     assert layer_sizes_of(init_thetas([3, 4, 5, 2], 0)) == [3, 4, 5, 2]
     with pytest.raises(ValueError, match="do not chain"):
         layer_sizes_of([np.zeros((4, 4)), np.zeros((2, 6))])
+    for bad in ([], [np.zeros(3)]):
+        with pytest.raises(ValueError, match="non-empty list of 2-D matrices"):
+            layer_sizes_of(bad)
+    with pytest.raises(ValueError, match="at least 2 layers"):
+        init_thetas([3])
 
 
 def test_bad_names_are_rejected():
@@ -308,6 +394,23 @@ def test_forward_is_the_output_activation_of_the_logits():
     assert_allclose(soft.sum(axis=1), 1.0, rtol=1e-13)
     # block boundaries do not matter: one row at a time gives the same logits
     assert_allclose(forward_logits(thetas, X[:7], "tanh"), Z[:7], rtol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_forward_saturates_where_logits_overflow(dtype):
+    # x near the float limit times a weight of 2 overflows: logits +-inf, or NaN
+    # through a relu unit that passes inf - inf; no warning either way.
+    big = np.finfo(dtype).max * dtype(0.75)
+    thetas = [np.array([[0.0, 2.0], [0.0, -2.0]], dtype=dtype)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        soft = forward(thetas, np.array([[big]], dtype=dtype), output_activation="softmax")
+        sig = forward(thetas, np.array([[big]], dtype=dtype))
+        relu = [np.array([[0.0, 2.0], [0.0, 2.0]], dtype=dtype), np.array([[0.0, 1.0, -1.0]])]
+        undetermined = forward([t.astype(dtype) for t in relu], [[big]], "relu")
+    assert_array_equal(soft, [[1.0, 0.0]])
+    assert_array_equal(sig, [[1.0, 0.0]])
+    assert np.isnan(undetermined).all()
 
 
 def test_no_hidden_layer_is_logistic_regression():
