@@ -15,7 +15,6 @@ from threadpoolctl import ThreadpoolController
 from . import engine
 from ._activations import (
     HIDDEN_ACTIVATIONS,
-    OUTPUT_LOG_ACTIVATIONS,
     OUTPUT_LOSSES,
     log_softmax,
 )
@@ -232,26 +231,14 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         return sizes
 
     @staticmethod
-    def _check_sample_weight(sample_weight, n_samples, dtype):
+    def _check_sample_weight(sample_weight, n_samples):
+        """float64 weights (a scalar is every sample's weight), checked before any work."""
         if sample_weight is None:
             return None
         sample_weight = np.asarray(sample_weight)
         if sample_weight.ndim == 0:
             sample_weight = np.full(n_samples, sample_weight)
-        if sample_weight.dtype.kind not in "biuf":
-            raise ValueError(
-                f"sample_weight must contain real numbers; got dtype {sample_weight.dtype}"
-            )
-        if sample_weight.shape != (n_samples,):
-            raise ValueError(
-                f"sample_weight must have shape ({n_samples},), one weight per sample; "
-                f"got shape {sample_weight.shape}"
-            )
-        sample_weight = sample_weight.astype(dtype)
-        if not np.all(np.isfinite(sample_weight)):
-            raise ValueError("sample_weight must be finite; it contains NaN or infinity")
-        if np.any(sample_weight < 0):
-            raise ValueError("sample_weight must be non-negative; it has negative weights")
+        sample_weight = engine._check_sample_weight(sample_weight, n_samples)
         if not np.any(sample_weight > 0):
             raise ValueError("sample_weight must not be all zero: the total weight is zero")
         return sample_weight
@@ -290,10 +277,14 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=_FLOAT_DTYPES, reset=True)
         check_classification_targets(y)
         dtype = X.dtype
-        sample_weight = self._check_sample_weight(sample_weight, X.shape[0], dtype)
+        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
 
         classes, y_encoded = np.unique(y, return_inverse=True)
-        weights = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+        # Relative weights, for the class checks and the unit order: sums of huge
+        # weights would overflow.
+        weights = (
+            np.ones(X.shape[0]) if sample_weight is None else sample_weight / sample_weight.max()
+        )
         class_weight = np.bincount(y_encoded, weights=weights, minlength=len(classes))
         present = np.flatnonzero(class_weight > 0)
         if len(present) < 2:
@@ -365,11 +356,15 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         a fit unchanged, and shuffling rows, or repeating them instead of weighting
         them, changes only the order of summation.
         """
-        membership = np.zeros((len(class_weight), X.shape[0]))
-        membership[y_encoded, np.arange(X.shape[0])] = weights
-        centroids = membership @ X
+        # Weighted means: each row of membership sums to 1 (or is 0 for an absent
+        # class), so no sum exceeds the largest |x|.
         present = class_weight > 0
-        centroids[present] /= class_weight[present, None]
+        scale = np.zeros_like(class_weight)
+        scale[present] = 1.0 / class_weight[present]
+        membership = np.zeros((len(class_weight), X.shape[0]))
+        membership[y_encoded, np.arange(X.shape[0])] = weights * scale[y_encoded]
+        with np.errstate(over="ignore", invalid="ignore"):  # |x| near the float limit
+            centroids = membership @ X
         # np.lexsort sorts by its last key first.
         return np.lexsort((*centroids.T[::-1], -class_weight))
 
@@ -459,11 +454,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
 
     def _log_proba(self, X):
         """Log-probabilities from the logits, finite even where probabilities underflow."""
-        Z = self._output_logits(X)
-        # A logit that overflowed to +-inf saturates at the float limit instead:
-        # a softmax would otherwise compute inf - inf.
-        limit = np.finfo(Z.dtype).max
-        log_h = OUTPUT_LOG_ACTIVATIONS[self.output_activation_](np.clip(Z, -limit, limit, out=Z))
+        log_h = engine.log_output_activations(self._output_logits(X), self.output_activation_)
         if self.output_activation_ == "softmax":
             return log_h
         # h / sum(h) for sigmoid units, in log space: rows whose outputs all

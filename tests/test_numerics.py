@@ -45,6 +45,30 @@ def test_extreme_feature_scales(solver, activation, scale, dtype):
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
+def test_features_near_the_float_limit(solver):
+    # Class centroids (for the output unit order) summed such rows to inf.
+    X, y = _iris()
+    clf = BackpropClassifier((5,), solver=solver, max_iter=10, random_state=0)
+    _fit_silently(clf, X * 1e306, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_huge_sample_weights(dtype):
+    # Constant weights c train the model of unit weights with reg_lambda / c;
+    # 1e307 * 150 overflows a float64 sum, and 1e39 does not fit in float32.
+    X, y = _iris()
+    X = X.astype(dtype)
+    c = 1e307 if dtype == np.float64 else 1e39
+    params = {"solver": "L-BFGS-B", "max_iter": 20, "tol": 0.0, "random_state": 0}
+    plain = BackpropClassifier((4,), reg_lambda=0.5, **params).fit(X, y)
+    weighted = BackpropClassifier((4,), reg_lambda=0.5 * c, **params)
+    _fit_silently(weighted, X, y, sample_weight=np.full(len(X), c))
+    rtol = 1e-6 if dtype == np.float64 else 1e-3
+    for a, b in zip(weighted.thetas_, plain.thetas_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_saturated_units(solver):
     X, y = _iris()
     # initial weights of +-50 saturate every sigmoid unit on the first pass
