@@ -80,9 +80,10 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         method). Must be >= 1.
     tol : float, default=1e-4
         Training stops when the largest absolute component of the gradient of the
-        cost is at most ``tol``. ``tol=0`` runs ``max_iter`` iterations (fewer only
-        if a scipy method can make no further progress) without a convergence
-        warning.
+        cost is at most ``tol``; stopping short of it, at ``max_iter`` or because
+        a scipy method makes no further progress, gives a ConvergenceWarning.
+        ``tol=0`` runs ``max_iter`` iterations (fewer only if a scipy method can
+        make no further progress) without a convergence warning.
     epsilon_init : float or None, default=None
         Initial weights are uniform in ``[-eps, eps]``; None uses
         ``eps = sqrt(6) / sqrt(s_l + 1 + s_{l+1})`` for each Theta matrix.
@@ -219,15 +220,18 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             if not (np.isfinite(value) and range_ok(value)):
                 raise ValueError(f"{name} must be {allowed}; got {value!r}")
         random_state = self.random_state
+        allowed = "an int in [0, 2**32 - 1], a RandomState instance or None"
         if not (
             random_state is None
             or _is_int(random_state)
             or isinstance(random_state, np.random.RandomState)
         ):
             raise TypeError(
-                "random_state must be an int, a RandomState instance or None; got "
-                f"{random_state!r} of type {type(random_state).__name__}"
+                f"random_state must be {allowed}; got {random_state!r} of type "
+                f"{type(random_state).__name__}"
             )
+        if _is_int(random_state) and not 0 <= random_state < 2**32:
+            raise ValueError(f"random_state must be {allowed}; got {random_state!r}")
         return sizes
 
     @staticmethod
@@ -332,7 +336,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 learning_rate=self.learning_rate,
                 recorder=recorder,
             )
-        self._warn_about(result)
+        self._warn_about(result, dtype)
 
         self.classes_ = classes
         self.activation_ = self.activation
@@ -394,8 +398,16 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                     f"{old!r}; fit with warm_start=False to start anew"
                 )
 
-    def _warn_about(self, result):
+    def _warn_about(self, result, dtype):
         name = type(self).__name__
+        if result.status == "not_finite":
+            start = "the previous fit's weights" if self.warm_start else "the initial weights"
+            raise ValueError(
+                f"{name} cannot train: the cost at {start} is not finite (J = "
+                f"{result.loss}): the weights or the features are too large for "
+                f"{dtype.name}. Scale the features (e.g. with StandardScaler) or "
+                "lower epsilon_init."
+            )
         if result.status == "max_iter" and self.tol > 0:
             advice = (
                 "increase max_iter or learning_rate, or try solver='L-BFGS-B'"

@@ -27,8 +27,10 @@ DIVERGENCE_FACTOR = 10.0
 class SolverResult:
     """What a solver returns.
 
-    ``status`` is one of "converged", "max_iter", "diverged", "interrupted" or
-    "stopped" (the optimiser gave up; ``message`` says why).
+    ``status`` is one of "converged" (max|gradient| <= tol), "max_iter",
+    "diverged", "interrupted", "stopped" (the optimiser stopped short of tol;
+    ``message`` says why) or "not_finite" (J is not finite at ``x0``, so
+    nothing was tried).
     """
 
     x: np.ndarray
@@ -93,9 +95,7 @@ def gradient_descent(fun, x0, *, max_iter, tol, learning_rate, recorder):
     J, grad = fun(x)
     J_prev = J_start = float(J)
     if not np.isfinite(J_start):
-        return recorder.result(
-            "diverged", "the cost at the starting weights is not finite", x, J_start
-        )
+        return recorder.result("not_finite", NOT_FINITE_AT_START, x, J_start)
     x_prev = np.empty_like(x)
     step = np.empty_like(x)
     grad_max = float(np.max(np.abs(grad))) if grad.size else 0.0
@@ -139,6 +139,15 @@ class _MaxIterReached(Exception):
     pass
 
 
+class _NotFiniteAtStart(Exception):
+    pass
+
+
+NOT_FINITE_AT_START = "the cost at the starting weights is not finite"
+# TNC counts function evaluations in a C int.
+_TNC_MAX_FUN = np.iinfo(np.int32).max
+
+
 def _scipy_solver(method):
     """A solver that runs ``scipy.optimize.minimize(method=method, jac=True)``."""
 
@@ -153,6 +162,10 @@ def _scipy_solver(method):
             J, grad = fun(x)
             if start["J"] is None and np.array_equal(x, x0):
                 start["J"] = float(J)
+                if not np.isfinite(J):
+                    # Returned as "worse" below, it would come with a zero
+                    # gradient that the optimiser takes for convergence.
+                    raise _NotFiniteAtStart
             if not np.isfinite(J):
                 # Far-off trial points of a line search: tell the optimiser "worse".
                 return np.inf, np.zeros(grad.shape)
@@ -173,15 +186,15 @@ def _scipy_solver(method):
                 raise _MaxIterReached
 
         options = {"gtol": tol, "maxiter": max_iter}
+        # Only tol, on the gradient, may stop a fit early: the other stopping
+        # tests (on the change in J or x) are switched off.
         if method == "L-BFGS-B":
             options["maxfun"] = max(15000, 10 * max_iter)
-            if tol == 0:
-                options["ftol"] = 0.0
+            options["ftol"] = 0.0
         elif method == "TNC":
             del options["maxiter"]  # TNC counts function evaluations, not iterations
-            options["maxfun"] = max(100 * max_iter, 1000)
-            if tol == 0:
-                options["ftol"] = options["xtol"] = 0.0
+            options["maxfun"] = min(max(100 * max_iter, 1000), _TNC_MAX_FUN)
+            options["ftol"] = options["xtol"] = 0.0
         try:
             res = minimize(
                 fun_copy,
@@ -191,6 +204,8 @@ def _scipy_solver(method):
                 callback=callback,
                 options=options,
             )
+        except _NotFiniteAtStart:
+            return recorder.result("not_finite", NOT_FINITE_AT_START, x0.copy(), start["J"])
         except _MaxIterReached:
             return recorder.result(
                 "max_iter", f"max|gradient| = {recorder.grad_max:.3e} > tol = {tol:g}"
@@ -201,7 +216,14 @@ def _scipy_solver(method):
             if start["J"] is None:  # nothing computed yet: let Ctrl-C through
                 raise
             return recorder.result("interrupted", "KeyboardInterrupt", x0.copy(), start["J"])
-        status = "converged" if res.success else "stopped"
+        # scipy also reports success for stopping tests other than ours.
+        if recorder.x is not None:
+            grad_max = recorder.grad_max
+        elif last["x"] is not None and np.array_equal(last["x"], res.x):
+            grad_max = last["grad_max"]  # converged at x0, with no iteration
+        else:
+            grad_max = np.inf
+        status = "converged" if res.success and grad_max <= tol else "stopped"
         if (
             recorder.n_iter >= max_iter
             and status == "stopped"

@@ -52,6 +52,22 @@ def test_features_near_the_float_limit(solver):
     _fit_silently(clf, X * 1e306, y)
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_cost_not_finite_at_the_start_is_an_error(solver):
+    # epsilon_init=1e20 squares to inf in float32: nothing can be trained. The
+    # scipy solvers used to report convergence after 0 iterations, and gd to
+    # blame learning_rate.
+    X, y = _iris()
+    X = X.astype(np.float32)
+    clf = BackpropClassifier((5,), solver=solver, max_iter=5, random_state=0).fit(X, y)
+    before = [t.copy() for t in clf.thetas_]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"cost at the initial weights is not finite.*float32"):
+            clf.set_params(epsilon_init=1e20).fit(X, y)
+    assert all(np.array_equal(a, b) for a, b in zip(before, clf.thetas_, strict=True))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_huge_sample_weights(dtype):
     # Constant weights c train the model of unit weights with reg_lambda / c;

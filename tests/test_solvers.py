@@ -47,6 +47,41 @@ def test_solvers_stop_at_max_iter(name):
     assert rosenbrock(result.x)[0] == pytest.approx(result.loss)
 
 
+@pytest.mark.parametrize("name", list(SOLVERS))
+def test_converged_means_the_gradient_met_tol(name):
+    # A large offset in J stops scipy's own tests on the change in J early
+    # (L-BFGS-B and TNC called that success with max|gradient| = 0.77 and 2e-3);
+    # only max|gradient| <= tol may be reported as converged.
+    weights = np.array([1.0, 1e-2, 1e2])
+
+    def offset_quadratic(x):
+        r = x - CENTER
+        return 1e9 + 0.5 * float(weights @ (r * r)), weights * r
+
+    result = _solve(name, offset_quadratic, tol=1e-8, learning_rate=0.01)
+    grad_max = np.abs(offset_quadratic(result.x)[1]).max()
+    assert (result.status == "converged") == (grad_max <= 1e-8)
+    assert result.status in ("converged", "stopped", "max_iter")
+
+
+@pytest.mark.parametrize("name", list(SOLVERS))
+def test_a_cost_not_finite_at_the_start_is_reported(name):
+    def overflowing(x):
+        return np.inf, np.zeros_like(x)
+
+    x0 = np.array([1.0, 2.0, 3.0])
+    result = _solve(name, overflowing, x0=x0)
+    assert result.status == "not_finite"
+    assert result.n_iter == 0
+    assert np.array_equal(result.x, x0)
+
+
+def test_tnc_takes_a_huge_max_iter():
+    # TNC counts evaluations in a C int: 100 * max_iter must not overflow it.
+    result = _solve("TNC", max_iter=10**8)
+    assert result.status == "converged"
+
+
 def test_gradient_descent_follows_the_update_rule():
     result = _solve("gd", max_iter=2, tol=0.0, learning_rate=0.25)
     # x1 = x0 - 0.25 (x0 - c) = 0.25 c; x2 = x1 - 0.25 (x1 - c) = 0.4375 c

@@ -337,6 +337,8 @@ HYPERPARAMETERS = [
     bad("verbose", 1.5, TypeError),
     bad("warm_start", "yes", TypeError),
     bad("random_state", "seed", TypeError),
+    bad("random_state", -1, ValueError),
+    bad("random_state", 2**32, ValueError),
 ]
 
 
