@@ -369,6 +369,13 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         membership[y_encoded, np.arange(X.shape[0])] = weights * scale[y_encoded]
         with np.errstate(over="ignore", invalid="ignore"):  # |x| near the float limit
             centroids = membership @ X
+        # Rounded to 9 digits of each column's scale, so that the rounding of the
+        # sums, which depends on the row order, does not decide: classes that
+        # share a constant column (all-zero pixels, say) tie there exactly, and
+        # the next column decides.
+        column_scale = np.abs(centroids).max(axis=0)
+        column_scale[~(column_scale > 0)] = 1.0
+        centroids = np.round(centroids / column_scale, 9)
         # np.lexsort sorts by its last key first.
         return np.lexsort((*centroids.T[::-1], -class_weight))
 

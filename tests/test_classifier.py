@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
-from sklearn.datasets import load_iris, make_moons
+from sklearn.datasets import load_digits, load_iris, make_moons
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -141,6 +141,24 @@ def test_infinite_logits_saturate_without_warnings(iris, output):
         assert_allclose(proba[rows, 1], 1 / h.sum(axis=1), rtol=1e-12)
     assert not np.isnan(log_proba).any()
     assert (clf.predict(X[rows]) == 1).all()
+
+
+def test_output_unit_order_is_a_property_of_the_data():
+    # In this fold of digits, classes 4 and 6 have 145 samples each and the
+    # same constant pixel 1; pixel 2 decides (class means -0.96 and -0.85). The
+    # rounding of the sums of pixel 1, which depends on where the rows lie, must
+    # not: it put 6 first before the class means were rounded.
+    X, y = load_digits(return_X_y=True)
+    rows = list(StratifiedKFold(5).split(X, y))[2][0]
+    X, y = StandardScaler().fit_transform(X[rows]), y[rows]
+    class_weight = np.bincount(y).astype(float)
+    order = BackpropClassifier._output_unit_order
+    expected = order(X, y, np.ones(len(y)), class_weight).tolist()
+    assert expected.index(4) < expected.index(6)
+    for seed in range(5):
+        shuffled = np.random.default_rng(seed).permutation(len(y))
+        unit_class = order(X[shuffled], y[shuffled], np.ones(len(y)), class_weight)
+        assert unit_class.tolist() == expected
 
 
 def test_string_labels(iris):
