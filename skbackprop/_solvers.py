@@ -21,6 +21,7 @@ __all__ = ["SOLVERS", "Recorder", "SolverResult"]
 # Stop gradient descent when J grows past this multiple of max(J at start, 1):
 # the learning rate is too large and the weights are running away.
 DIVERGENCE_FACTOR = 10.0
+NOT_FINITE_AT_START = "the cost at the starting weights is not finite"
 
 
 @dataclass
@@ -143,7 +144,6 @@ class _NotFiniteAtStart(Exception):
     pass
 
 
-NOT_FINITE_AT_START = "the cost at the starting weights is not finite"
 # TNC counts function evaluations in a C int.
 _TNC_MAX_FUN = np.iinfo(np.int32).max
 

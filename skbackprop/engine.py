@@ -439,10 +439,9 @@ def make_objective(
         weight_scale = float(weights.max()) if m else 1.0
         if m and not weight_scale > 0:
             raise ValueError("sample_weight must have a positive sum; all weights are 0")
-        weights /= weight_scale if m else 1.0
+        weights /= weight_scale
         total_weight = float(weights.sum())
-        # With no rows there is nothing to scale (and the sum is 0).
-        row_scale = (weights / (total_weight if m else 1.0)).astype(dtype)
+        row_scale = (weights / total_weight).astype(dtype)  # no rows: an empty vector
     if reg_lambda and not total_weight > 0:
         raise ValueError("reg_lambda > 0 needs samples: the penalty is lambda / (2 m) with m = 0")
     # Column-major like the output buffers; row sums only where they are not all 1.
