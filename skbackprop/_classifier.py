@@ -284,19 +284,20 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
 
         classes, y_encoded = np.unique(y, return_inverse=True)
-        # Relative weights, for the class checks and the unit order: sums of huge
-        # weights would overflow.
-        weights = (
-            np.ones(X.shape[0]) if sample_weight is None else sample_weight / sample_weight.max()
-        )
-        class_weight = np.bincount(y_encoded, weights=weights, minlength=len(classes))
-        present = np.flatnonzero(class_weight > 0)
+        if sample_weight is None:
+            weights = np.ones(X.shape[0])
+            present = np.unique(y_encoded)
+        else:
+            # Scaled by a power of two, exactly: sums of huge weights would overflow.
+            weights = engine._scale_weights(sample_weight)[0]
+            present = np.unique(y_encoded[sample_weight > 0])
         if len(present) < 2:
             where = "y has" if sample_weight is None else "the samples of positive weight have"
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes; {where} "
                 f"{len(present)} class: {classes[present].tolist()}"
             )
+        class_weight = np.bincount(y_encoded, weights=weights, minlength=len(classes))
         unit_class = self._output_unit_order(X, y_encoded, weights, class_weight)
         unit_of_class = np.argsort(unit_class)
         layer_sizes = [X.shape[1], *hidden, len(classes)]
@@ -367,8 +368,14 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         scale[present] = 1.0 / class_weight[present]
         membership = np.zeros((len(class_weight), X.shape[0]))
         membership[y_encoded, np.arange(X.shape[0])] = weights * scale[y_encoded]
-        with np.errstate(over="ignore", invalid="ignore"):  # |x| near the float limit
+        with np.errstate(over="ignore", invalid="ignore"):
             centroids = membership @ X
+        if not np.isfinite(centroids).all():
+            # |x| near the float limit: means of the columns scaled to [-1, 1]
+            # keep the order of the means.
+            column_max = np.abs(X).max(axis=0)
+            column_max[column_max == 0] = 1.0
+            centroids = membership @ (X / column_max)
         # Rounded to 9 digits of each column's scale, so that the rounding of the
         # sums, which depends on the row order, does not decide: classes that
         # share a constant column (all-zero pixels, say) tie there exactly, and
@@ -408,7 +415,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     def _warn_about(self, result, dtype):
         name = type(self).__name__
         if result.status == "not_finite":
-            start = "the previous fit's weights" if self.warm_start else "the initial weights"
+            warm = self.warm_start and hasattr(self, "thetas_")
+            start = "the previous fit's weights" if warm else "the initial weights"
             raise ValueError(
                 f"{name} cannot train: the cost at {start} is not finite (J = "
                 f"{result.loss}): the weights or the features are too large for "

@@ -216,14 +216,15 @@ def _scipy_solver(method):
             if start["J"] is None:  # nothing computed yet: let Ctrl-C through
                 raise
             return recorder.result("interrupted", "KeyboardInterrupt", x0.copy(), start["J"])
-        # scipy also reports success for stopping tests other than ours.
+        # The status comes from the gradient: scipy also reports success for its
+        # own stopping tests, and failure at maxiter where the last iterate met tol.
         if recorder.x is not None:
             grad_max = recorder.grad_max
         elif last["x"] is not None and np.array_equal(last["x"], res.x):
             grad_max = last["grad_max"]  # converged at x0, with no iteration
         else:
             grad_max = np.inf
-        status = "converged" if res.success and grad_max <= tol else "stopped"
+        status = "converged" if grad_max <= tol else "stopped"
         if (
             recorder.n_iter >= max_iter
             and status == "stopped"

@@ -430,16 +430,14 @@ def make_objective(
         raise ValueError(f"Y must have shape ({m}, {layer_sizes[-1]}); got {Y.shape}")
     reg_lambda = _check_reg_lambda(reg_lambda)
     if sample_weight is None:
-        weight_scale, total_weight = 1.0, float(m)
+        exponent, total_weight = 0, float(m)
         row_scale = 1.0 / m if m else 0.0
     else:
         weights = _check_sample_weight(sample_weight, m)
-        # Divided by the largest weight first, so that the sum cannot overflow;
-        # sum(w) = weight_scale * total_weight.
-        weight_scale = float(weights.max()) if m else 1.0
-        if m and not weight_scale > 0:
+        if m and not weights.max() > 0:
             raise ValueError("sample_weight must have a positive sum; all weights are 0")
-        weights /= weight_scale
+        # sum(w) = 2**exponent * total_weight, and the sum cannot overflow.
+        weights, exponent = _scale_weights(weights)
         total_weight = float(weights.sum())
         row_scale = (weights / total_weight).astype(dtype)  # no rows: an empty vector
     if reg_lambda and not total_weight > 0:
@@ -455,7 +453,8 @@ def make_objective(
     penalised = np.ones(n_params, dtype=dtype)
     for theta in _views(penalised, layout):
         theta[:, 0] = 0.0
-    reg_scale = reg_lambda / weight_scale / total_weight if reg_lambda else 0.0
+    with np.errstate(over="ignore"):  # lambda / sum(w) beyond the float range: J = inf
+        reg_scale = float(np.ldexp(reg_lambda / total_weight, -exponent)) if reg_lambda else 0.0
 
     block = _block_rows(layer_sizes, max(m, 1))
     n_blocks = max(1, -(-m // block))
@@ -568,6 +567,20 @@ def _check_reg_lambda(reg_lambda):
     if not (np.isfinite(reg_lambda) and reg_lambda >= 0):
         raise ValueError(f"reg_lambda must be a float >= 0; got {reg_lambda!r}")
     return float(reg_lambda)
+
+
+def _scale_weights(weights):
+    """``weights / 2**e`` with the largest in ``[1/2, 1)``, and ``e``.
+
+    Dividing by a power of two is exact, so ties and ratios between sums of the
+    weights survive, and their sum can no longer overflow. All-zero (or no)
+    weights are returned as they are, with ``e = 0``.
+    """
+    peak = weights.max() if weights.size else 0.0
+    if not peak > 0:
+        return weights, 0
+    exponent = int(np.frexp(peak)[1])
+    return np.ldexp(weights, -exponent), exponent
 
 
 def _check_sample_weight(sample_weight, m):

@@ -161,6 +161,50 @@ def test_output_unit_order_is_a_property_of_the_data():
         assert unit_class.tolist() == expected
 
 
+def test_tied_class_weights_keep_weighted_fits_exact():
+    # Both classes weigh 22 (and 7 below): dividing the weights by their maximum
+    # rounded the class totals apart, by how the rows fell, which swapped output
+    # units between row orders and between weights and repeated rows.
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(-1, 1, (3, 2)), rng.normal(1, 1, (3, 2))]
+    y = np.array([0, 0, 0, 1, 1, 1])
+    w = np.array([7.0, 8.0, 7.0, 9.0, 8.0, 5.0])
+    params = {"solver": "L-BFGS-B", "max_iter": 3, "tol": 0.0, "random_state": 0}
+    probas = []
+    for rows in ([4, 3, 1, 2, 0, 5], [4, 3, 2, 5, 0, 1]):
+        clf = BackpropClassifier((3,), **params).fit(X[rows], y[rows], sample_weight=w[rows])
+        probas.append(clf.predict_proba(X))
+    assert_allclose(probas[0], probas[1], atol=1e-12)
+
+    X = np.r_[rng.normal(-1, 1, (7, 2)), rng.normal(1, 1, (1, 2))]
+    y = np.array([0] * 7 + [1])
+    w = np.array([1] * 7 + [7])
+    weighted = BackpropClassifier((3,), **params).fit(X, y, sample_weight=w)
+    repeated = BackpropClassifier((3,), **params).fit(X.repeat(w, axis=0), y.repeat(w))
+    assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-12)
+
+
+def test_a_class_of_tiny_weight_is_still_a_class():
+    # Relative to 1e300 the weights 1e-30 count for nothing, but they are positive.
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1])
+    w = np.array([1e300, 1e300, 1e-30, 1e-30])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = BackpropClassifier((2,), max_iter=3, random_state=0).fit(X, y, sample_weight=w)
+    assert clf.classes_.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("solver", ["L-BFGS-B", "CG", "BFGS"])
+def test_tol_met_at_the_last_allowed_iteration_is_convergence(iris, solver):
+    X, y = iris
+    free = BackpropClassifier((5,), solver=solver, tol=1e-3, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        BackpropClassifier(
+            (5,), solver=solver, tol=1e-3, max_iter=free.n_iter_, random_state=0
+        ).fit(X, y)
+
+
 def test_string_labels(iris):
     X, y = iris
     names = np.array(["setosa", "versicolor", "virginica"])[y]

@@ -224,6 +224,18 @@ def test_huge_weights_do_not_overflow_their_sum():
     assert_allclose(pack(grads_w), pack(grads), rtol=1e-11, atol=1e-15)
 
 
+def test_tiny_weights_with_a_large_lambda():
+    # lambda / sum(w) = 1e10 / 1e-296 is finite; dividing lambda by the weight
+    # scale first overflowed.
+    sizes = [3, 4, 2]
+    thetas, X, Y = _problem(sizes, m=1000, seed=4)
+    lam, w = 1e10, np.full(1000, 1e-300)
+    J = cost(thetas, X, Y, lam, sample_weight=w)
+    penalty = sum(float((t[:, 1:] ** 2).sum()) for t in thetas)
+    expected = cost(thetas, X, Y) + 0.5 * lam / (1000 * 1e-300) * penalty
+    assert J == pytest.approx(expected, rel=1e-12)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "exc", "match"),
     [

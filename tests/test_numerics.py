@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 
@@ -50,6 +51,13 @@ def test_features_near_the_float_limit(solver):
     X, y = _iris()
     clf = BackpropClassifier((5,), solver=solver, max_iter=10, random_state=0)
     _fit_silently(clf, X * 1e306, y)
+    # Means of 11 rows at +-the float limit round up past it.
+    big = np.finfo(np.float64).max
+    X = np.column_stack([np.repeat([big, -big], 11), np.repeat([0.0, 1.0], 11)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, np.repeat([0, 1], 11))
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -66,6 +74,8 @@ def test_a_cost_not_finite_at_the_start_is_an_error(solver):
         with pytest.raises(ValueError, match=r"cost at the initial weights is not finite.*float32"):
             clf.set_params(epsilon_init=1e20).fit(X, y)
     assert all(np.array_equal(a, b) for a, b in zip(before, clf.thetas_, strict=True))
+    with pytest.raises(ValueError, match="cost at the initial weights"):
+        clone(clf).set_params(warm_start=True).fit(X, y)  # no previous fit to continue
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
