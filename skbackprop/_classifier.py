@@ -361,21 +361,18 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         a fit unchanged, and shuffling rows, or repeating them instead of weighting
         them, changes only the order of summation.
         """
-        # Weighted means: each row of membership sums to 1 (or is 0 for an absent
-        # class), so no sum exceeds the largest |x|.
-        present = class_weight > 0
-        scale = np.zeros_like(class_weight)
-        scale[present] = 1.0 / class_weight[present]
         membership = np.zeros((len(class_weight), X.shape[0]))
-        membership[y_encoded, np.arange(X.shape[0])] = weights * scale[y_encoded]
+        membership[y_encoded, np.arange(X.shape[0])] = weights
         with np.errstate(over="ignore", invalid="ignore"):
             centroids = membership @ X
         if not np.isfinite(centroids).all():
-            # |x| near the float limit: means of the columns scaled to [-1, 1]
+            # |x| near the float limit: sums of the columns scaled to [-1, 1]
             # keep the order of the means.
             column_max = np.abs(X).max(axis=0)
             column_max[column_max == 0] = 1.0
             centroids = membership @ (X / column_max)
+        present = class_weight > 0
+        centroids[present] /= class_weight[present, None]
         # Rounded to 9 digits of each column's scale, so that the rounding of the
         # sums, which depends on the row order, does not decide: classes that
         # share a constant column (all-zero pixels, say) tie there exactly, and
