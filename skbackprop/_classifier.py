@@ -12,7 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
-from . import engine
+from . import _validation, engine
 from ._activations import (
     HIDDEN_ACTIVATIONS,
     OUTPUT_LOSSES,
@@ -242,7 +242,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         sample_weight = np.asarray(sample_weight)
         if sample_weight.ndim == 0:
             sample_weight = np.full(n_samples, sample_weight)
-        sample_weight = engine._check_sample_weight(sample_weight, n_samples)
+        sample_weight = _validation.check_sample_weight(sample_weight, n_samples)
         if not np.any(sample_weight > 0):
             raise ValueError("sample_weight must not be all zero: the total weight is zero")
         return sample_weight
@@ -289,7 +289,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             present = np.unique(y_encoded)
         else:
             # Scaled by a power of two, exactly: sums of huge weights would overflow.
-            weights = engine._scale_weights(sample_weight)[0]
+            weights = _validation.scale_weights(sample_weight)[0]
             present = np.unique(y_encoded[sample_weight > 0])
         if len(present) < 2:
             where = "y has" if sample_weight is None else "the samples of positive weight have"

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skbackprop import engine
+from skbackprop import _blocks
+from skbackprop._activations import HIDDEN_ACTIVATIONS
+from skbackprop._loss import NetworkLoss, bind, scales
 from skbackprop.engine import (
     cost,
     cost_and_gradient,
@@ -32,6 +34,15 @@ def _problem(sizes, m=40, seed=0, dtype=np.float64):
     Y = np.eye(sizes[-1], dtype=dtype)[rng.integers(0, sizes[-1], m)]
     thetas = init_thetas(sizes, random_state=seed, dtype=dtype)
     return thetas, X, Y
+
+
+def small_blocks_objective(X, Y, sizes, *, n_threads, reg_lambda=0.0, sample_weight=None, **names):
+    """make_objective's function with 16-row blocks, split in n_threads parts."""
+    loss = NetworkLoss(sizes, **names, n_threads=n_threads, parts=n_threads, block_rows=16)
+    row_scale, reg_scale = scales(sample_weight, len(X), reg_lambda, np.float64)
+    Y = np.asfortranarray(Y, dtype=np.float64)
+    y_total = Y.sum(axis=1)
+    return bind(loss, X, Y, row_scale, reg_scale, None if np.all(y_total == 1) else y_total)
 
 
 def _sigmoid(z):
@@ -95,13 +106,13 @@ def test_gradient_check(activation, output, sizes, reg_lambda, weighted):
 
 def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
     thetas, X, Y = _problem([3, 4, 2])
-    sigmoid, _derivative = engine.HIDDEN_ACTIVATIONS["sigmoid"]
+    sigmoid, _derivative = HIDDEN_ACTIVATIONS["sigmoid"]
 
     def wrong_derivative(a, delta, scratch):
         delta *= a  # forgets the (1 - a) factor
         return delta
 
-    monkeypatch.setitem(engine.HIDDEN_ACTIVATIONS, "sigmoid", (sigmoid, wrong_derivative))
+    monkeypatch.setitem(HIDDEN_ACTIVATIONS, "sigmoid", (sigmoid, wrong_derivative))
     assert gradient_check(thetas, X, Y) > 1e-3
 
 
@@ -111,16 +122,14 @@ def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("output", ["sigmoid", "softmax"])
-def test_matches_reference_across_blocks_and_threads(activation, weighted, output, monkeypatch):
+def test_matches_reference_across_blocks_and_threads(activation, weighted, output):
     # Small blocks so that 203 rows span several blocks and two threads.
-    monkeypatch.setattr(engine, "BLOCK_ELEMENTS", 64)
-    monkeypatch.setattr(engine, "MIN_BLOCK_ROWS", 16)
     sizes = [5, 7, 6, 3]
     thetas, X, Y = _problem(sizes, m=203, seed=3)
     w = np.random.default_rng(2).integers(0, 4, size=203) if weighted else None
     J_ref, grads_ref = reference_cost_and_gradient(thetas, X, Y, 0.7, activation, w, output)
     for n_threads in (1, 2):
-        fun = make_objective(
+        fun = small_blocks_objective(
             X,
             Y,
             sizes,
@@ -137,9 +146,7 @@ def test_matches_reference_across_blocks_and_threads(activation, weighted, outpu
         assert fun.cost(pack(thetas)) == pytest.approx(J_ref, rel=1e-12)
 
 
-def test_worker_threads_end_with_the_objective(monkeypatch):
-    monkeypatch.setattr(engine, "MIN_BLOCK_ROWS", 16)
-    monkeypatch.setattr(engine, "BLOCK_ELEMENTS", 64)
+def test_worker_threads_end_with_the_objective():
     sizes = [5, 7, 3]
     thetas, X, Y = _problem(sizes, m=200, seed=4)
 
@@ -147,7 +154,7 @@ def test_worker_threads_end_with_the_objective(monkeypatch):
         return {t for t in threading.enumerate() if t.name.startswith("skbackprop")} - before
 
     before = set(threading.enumerate())
-    fun = make_objective(X, Y, sizes, n_threads=2)
+    fun = small_blocks_objective(X, Y, sizes, n_threads=2)
     assert fun.n_threads == 2
     _J, _grad = fun(pack(thetas))
     workers = started()
@@ -162,7 +169,7 @@ def test_worker_threads_end_with_the_objective(monkeypatch):
 
 
 @pytest.mark.parametrize("output", ["sigmoid", "softmax"])
-def test_targets_that_are_not_one_hot(output, monkeypatch):
+def test_targets_that_are_not_one_hot(output):
     # Rows of Y summing to 0, 0.5, 1 or 3 (label smoothing, weights folded into Y):
     # still the exact gradient, and the same across blocks and threads.
     sizes = [4, 5, 3]
@@ -177,9 +184,7 @@ def test_targets_that_are_not_one_hot(output, monkeypatch):
         X, Y, sizes, reg_lambda=0.3, output_activation=output, sample_weight=w, n_threads=1
     )(pack(thetas))
     grad = grad.copy()
-    monkeypatch.setattr(engine, "BLOCK_ELEMENTS", 64)
-    monkeypatch.setattr(engine, "MIN_BLOCK_ROWS", 16)
-    fun = make_objective(
+    fun = small_blocks_objective(
         X, Y, sizes, reg_lambda=0.3, output_activation=output, sample_weight=w, n_threads=2
     )
     assert fun.n_threads == 2
@@ -305,8 +310,8 @@ def test_float32_objective_given_float64_weights_beyond_its_range():
 def test_input_blocks_stay_small_for_wide_inputs():
     # Only the hidden and output layers set the block height, but a copy of
     # 5000-feature rows must not grow with it.
-    assert engine._block_rows([5000, 2], 100_000) * 5001 <= 256 * 5001
-    assert engine._block_rows([64, 25, 10], 1797) == 1797  # digits: one block
+    assert _blocks.block_rows([5000, 2], 100_000) * 5001 <= 256 * 5001
+    assert _blocks.block_rows([64, 25, 10], 1797) == 1797  # digits: one block
 
 
 def test_integer_weights_equal_repeated_rows():

@@ -1,0 +1,165 @@
+"""Row blocks, work buffers, threads and the BLAS limit: one policy, in one place.
+
+The network loss walks its rows in blocks small enough to keep a block's
+activations in the L2 cache, in buffers allocated once. Large problems split
+their rows into a fixed number of *parts* that depends on the problem's size
+alone, never on the machine: each part is summed block by block, and the parts
+are added in order, so a result is bit for bit the same whether the parts run
+on one thread or on several. Threads only decide how the parts are scheduled.
+"""
+
+import math
+import os
+import threading
+from contextlib import contextmanager
+from functools import lru_cache
+from types import SimpleNamespace
+
+import numpy as np
+from threadpoolctl import ThreadpoolController
+
+from ._params import shapes
+
+# A block of rows holds about this many activations (512 KiB in float64): small
+# enough to stay in the L2 cache, while narrow networks get few, long blocks.
+BLOCK_ELEMENTS = 65536
+# ... but never fewer rows than this, for efficient matrix products.
+MIN_BLOCK_ROWS = 256
+# The input block, a copy of rows of X, may hold this many (2 MiB in float64):
+# one block covers small data sets such as digits (1797 x 65), whose X is then
+# copied in only once.
+INPUT_BLOCK_ELEMENTS = 4 * BLOCK_ELEMENTS
+# Rows x weights per part below which splitting costs more than it saves.
+MIN_WORK_PER_PART = 5_000_000
+# Parts of one evaluation at the most: enough for the cores of a workstation.
+MAX_PARTS = 8
+
+
+def block_rows(layer_sizes, n_rows, min_rows=MIN_BLOCK_ROWS):
+    """Rows per block for a network of these layer sizes."""
+    # The elementwise passes run over the hidden and output layers; BLAS reads
+    # the input block with its own cache blocking, so it may be wider, but it
+    # is a copy of X's rows and must stay small next to X.
+    widest = max(s + 1 for s in layer_sizes[1:])
+    rows = min(BLOCK_ELEMENTS // widest, INPUT_BLOCK_ELEMENTS // (layer_sizes[0] + 1))
+    return max(1, min(n_rows, max(min_rows, rows)))
+
+
+def n_parts(n_rows, n_params, block):
+    """How many parts the rows of one evaluation are split into: a function of its size."""
+    n_blocks = max(1, math.ceil(n_rows / block))
+    return max(1, min(MAX_PARTS, n_blocks, n_rows * n_params // MIN_WORK_PER_PART))
+
+
+def part_ranges(n_rows, block, parts):
+    """Contiguous, block-aligned row ranges, one per part."""
+    n_blocks = max(1, math.ceil(n_rows / block))
+    per_part = math.ceil(n_blocks / parts) * block
+    return [(s, min(s + per_part, n_rows)) for s in range(0, n_rows, per_part)] or [(0, 0)]
+
+
+@lru_cache(maxsize=1)
+def _controller():
+    """Inspect the loaded libraries once, not at every fit."""
+    return ThreadpoolController()
+
+
+def thread_budget():
+    """Threads the engine may use now: the CPUs it may run on, within BLAS's limit.
+
+    joblib's worker processes and ``threadpoolctl.threadpool_limits`` lower the
+    BLAS limit; the engine's own threads follow it, so that ``n_jobs`` workers
+    of a grid search do not each start threads of their own on the same cores.
+    Read it before :func:`one_blas_thread` lowers the limit for a fit.
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    limits = [info["num_threads"] for info in _controller().select(user_api="blas").info()]
+    return max(1, min([cpus, *limits]))
+
+
+_blas_lock = threading.Lock()
+_blas = SimpleNamespace(users=0, limiter=None)
+
+
+@contextmanager
+def one_blas_thread():
+    """Limit BLAS to one thread while any fit of this process runs in the block.
+
+    The engine's threads share the rows of large problems; BLAS threads would
+    compete with them, and on small blocks they cost more than they save (a
+    digits fit runs 4x slower with two). The limit is process-wide, so it is
+    counted: the first fit to enter sets it, the last to leave restores the
+    original, and fits that overlap in threads never restore it under another.
+    """
+    with _blas_lock:
+        if _blas.users == 0:
+            _blas.limiter = _controller().limit(limits=1, user_api="blas")
+        _blas.users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas.users -= 1
+            if _blas.users == 0:
+                _blas.limiter.restore_original_limits()
+                _blas.limiter = None
+
+
+class Buffers:
+    """Work arrays for one block of rows, allocated once and reused.
+
+    ``A[l]`` holds ``[1, a^(l+1)]`` for the input and hidden layers: its column 0
+    stays at 1, so ``A[l] @ Theta^(l).T`` includes the bias, and
+    ``delta.T @ A[l]`` gives the bias gradient in column 0.
+    """
+
+    def __init__(self, layer_sizes, n_rows, dtype):
+        # Hidden layers are column-major so that A[l][:, 1:] is one contiguous
+        # chunk: elementwise passes over it run several times faster.
+        self.A = [
+            np.empty((n_rows, s + 1), dtype=dtype, order="C" if l == 0 else "F")
+            for l, s in enumerate(layer_sizes[:-1])
+        ]
+        for a in self.A:
+            a[:, 0] = 1.0
+        # The output layer too, so that loops over its K units run over contiguous
+        # columns.
+        self.Z = np.empty((n_rows, layer_sizes[-1]), dtype=dtype, order="F")
+        self.H = np.empty_like(self.Z)
+        self.out_scratch = np.empty_like(self.Z)
+        self.deltas = [np.empty((n_rows, s), dtype=dtype, order="F") for s in layer_sizes[1:-1]]
+        self.scratch = [np.empty_like(d) for d in self.deltas]
+        self.products = [np.empty(shape, dtype=dtype) for shape in shapes(layer_sizes)]
+        # Which rows of which X the input buffer holds, when the caller promises
+        # that X does not change (a full-batch objective): then a range of one
+        # block needs copying only once. X itself is kept, not its id, which a
+        # new array could reuse.
+        self.input_rows = None
+        self._views = {}
+
+    @property
+    def n_rows(self):
+        return self.Z.shape[0]
+
+    def rows(self, r):
+        """Views of the first ``r`` rows of every buffer.
+
+        Cached, since a range of rows uses at most two sizes: slicing anew for
+        every block costs more than the arithmetic of a small network.
+        """
+        views = self._views.get(r)
+        if views is None:
+            views = self._views[r] = SimpleNamespace(
+                A=[a[:r] for a in self.A],
+                # a^(l) of the hidden layers, without the column of ones
+                units=[a[:r, 1:] for a in self.A[1:]],
+                Z=self.Z[:r],
+                H=self.H[:r],
+                out_scratch=self.out_scratch[:r],
+                deltas=[d[:r] for d in self.deltas],
+                scratch=[d[:r] for d in self.scratch],
+            )
+        return views

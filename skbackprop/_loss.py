@@ -1,0 +1,394 @@
+"""The network loss: configuration and work buffers, never data.
+
+Like scikit-learn's ``LinearModelLoss``, a :class:`NetworkLoss` holds only what
+defines the cost (layer sizes, activations, dtype) and the buffers it reuses;
+every evaluation brings its own rows. The full training set, a mini-batch, a
+validation set and a partition of the data are therefore the same loss called
+with other arguments. The caller chooses how rows are weighted (``row_scale``)
+and how strongly the weights are penalised (``reg_scale``)::
+
+    J = sum_i row_scale_i * loss_i + reg_scale / 2 * sum_l sum_{j, i>=1} Theta^(l)_ji ** 2
+
+so ``row_scale = w / sum(w)`` and ``reg_scale = lambda / sum(w)`` give the cost
+``J`` of the seed on all rows, and a mini-batch of ``b`` rows scaled by
+``m / b`` gives an unbiased estimate of that same ``J`` and of its gradient.
+:func:`scales` computes both, once, from the sample weights.
+"""
+
+import os
+from concurrent.futures import ThreadPoolExecutor, wait
+
+import numpy as np
+
+from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_LOSSES
+from ._blocks import Buffers, block_rows, n_parts, part_ranges
+from ._params import check_layer_sizes, layout, penalty_mask, views
+from ._validation import check_names, check_reg_lambda, check_sample_weight, scale_weights
+
+
+def scales(sample_weight, m, reg_lambda, dtype):
+    """``(row_scale, reg_scale)`` of the cost ``J`` over ``m`` rows.
+
+    ``row_scale`` is the scalar ``1/m`` without weights, else the vector
+    ``w / sum(w)``; ``reg_scale`` is ``lambda / sum(w)`` (``lambda / m``). The
+    weights are scaled by a power of two first, exactly, so that their sum
+    cannot overflow; a penalty beyond the float range is ``inf`` (and so is J).
+    """
+    reg_lambda = check_reg_lambda(reg_lambda)
+    if sample_weight is None:
+        exponent, total_weight = 0, float(m)
+        row_scale = 1.0 / m if m else 0.0
+    else:
+        weights = check_sample_weight(sample_weight, m)
+        if m and not weights.max() > 0:
+            raise ValueError("sample_weight must have a positive sum; all weights are 0")
+        # sum(w) = 2**exponent * total_weight, and the sum cannot overflow.
+        weights, exponent = scale_weights(weights)
+        total_weight = float(weights.sum())
+        row_scale = (weights / total_weight).astype(dtype)  # no rows: an empty vector
+    if reg_lambda and not total_weight > 0:
+        raise ValueError("reg_lambda > 0 needs samples: the penalty is lambda / (2 m) with m = 0")
+    with np.errstate(over="ignore"):  # lambda / sum(w) beyond the float range: J = inf
+        reg_scale = float(np.ldexp(reg_lambda / total_weight, -exponent)) if reg_lambda else 0.0
+    return row_scale, reg_scale
+
+
+def _forward_block(thetas, X, rows, buf, g, fixed_input):
+    """Forward pass for ``X[rows]``: fills and returns ``buf.rows(...)``, ``A`` to ``Z``."""
+    v = buf.rows(rows.stop - rows.start)
+    key = (rows.start, rows.stop)
+    if not (
+        fixed_input
+        and buf.input_rows is not None
+        and buf.input_rows[0] is X
+        and buf.input_rows[1] == key
+    ):
+        v.A[0][:, 1:] = X[rows]
+        buf.input_rows = (X, key) if fixed_input else None
+    for a, theta, z in zip(v.A[:-1], thetas[:-1], v.units, strict=True):
+        np.matmul(a, theta.T, out=z)
+        g(z)
+    np.matmul(v.A[-1], thetas[-1].T, out=v.Z)
+    return v
+
+
+def _data_term(thetas, X, Y, y_total, row_scale, start, stop, block, buf, grads, fns, fixed_input):
+    """``sum_i row_scale_i loss_i`` over rows ``start:stop``; its gradient into ``grads``.
+
+    ``grads`` is None for the cost alone; otherwise it is overwritten (zero
+    when there are no rows). ``fns`` is ``(g, g', output loss)``. Rows go
+    through ``buf`` ``block`` at a time, which fixes the order of summation.
+    """
+    g, g_prime, loss_fn = fns
+    scalar_scale = not isinstance(row_scale, np.ndarray)
+    total = 0.0
+    first = True
+    for i in range(start, stop, block):
+        j = min(i + block, stop)
+        v = _forward_block(thetas, X, slice(i, j), buf, g, fixed_input)
+        losses = loss_fn(v.Z, Y[i:j], v.H, v.out_scratch, None if y_total is None else y_total[i:j])
+        scale = row_scale if scalar_scale else row_scale[i:j, None]
+        total += float(losses.sum()) * row_scale if scalar_scale else float(losses @ row_scale[i:j])
+        if grads is None:
+            continue
+        # Output error delta^(L) = h - y, weighted.
+        delta = v.H
+        delta -= Y[i:j]
+        delta *= scale
+        for l in range(len(thetas) - 1, -1, -1):
+            if first:
+                np.matmul(delta.T, v.A[l], out=grads[l])
+            else:
+                np.matmul(delta.T, v.A[l], out=buf.products[l])
+                grads[l] += buf.products[l]
+            if l > 0:
+                below = v.deltas[l - 1]
+                np.matmul(delta, thetas[l][:, 1:], out=below)
+                delta = g_prime(v.units[l - 1], below, v.scratch[l - 1])
+        first = False
+    if grads is not None and first:  # no rows: the data term contributes nothing
+        for grad in grads:
+            grad[...] = 0.0
+    return total
+
+
+class NetworkLoss:
+    """The cost ``J`` of one network architecture, on the rows each call brings.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[s_1, ..., s_L]``.
+    activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
+    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+    dtype : {np.float64, np.float32}, default=np.float64
+        Weights and data are computed in this dtype.
+    n_threads : int, default=1
+        Threads that may share the parts of one evaluation.
+    parts : int or None, default=None
+        Row parts of one evaluation; None: a function of the number of rows and
+        weights alone (see :mod:`skbackprop._blocks`), so that results do not
+        depend on ``n_threads``.
+    block_rows : int or None, default=None
+        Rows per block; None: as many as keep a block in the L2 cache (tests
+        use small blocks to cover several).
+    """
+
+    def __init__(
+        self,
+        layer_sizes,
+        activation="sigmoid",
+        output_activation="sigmoid",
+        dtype=np.float64,
+        *,
+        n_threads=1,
+        parts=None,
+        block_rows=None,
+    ):
+        check_names(activation, output_activation)
+        self.layer_sizes = check_layer_sizes(layer_sizes)
+        self.activation = activation
+        self.output_activation = output_activation
+        self.dtype = np.dtype(dtype)
+        self.n_threads = max(1, int(n_threads))
+        self.parts = parts
+        self.block_rows = block_rows
+        self._layout = layout(self.layer_sizes)
+        self.n_params = self._layout[-1][1]
+        self._penalised = None
+        self._fns = (*HIDDEN_ACTIVATIONS[activation], OUTPUT_LOSSES[output_activation])
+        self._buffers = {}  # worker -> Buffers
+        self._grad_flats = []  # one gradient vector per part
+        self._grad_views = []
+        self._theta_views = []  # (flat, views) of the last two weight vectors
+        self._pool = None
+        self._pool_pid = None
+
+    # -- pieces -----------------------------------------------------------------
+
+    def penalty(self, theta_flat, reg_scale, grad=None):
+        """``reg_scale / 2 * sum Theta[:, 1:] ** 2``; adds ``reg_scale * Theta[:, 1:]`` to grad."""
+        if not reg_scale:
+            return 0.0
+        if self._penalised is None:
+            self._penalised = penalty_mask(self.layer_sizes, self.dtype)
+        weights = theta_flat * self._penalised
+        J = 0.5 * reg_scale * float(weights @ weights)
+        if grad is not None:
+            weights *= reg_scale
+            grad += weights
+        return J
+
+    def _thetas(self, theta_flat):
+        # Solvers pass the same one or two vectors again and again: keep their
+        # views. The vector itself is kept, so its id cannot be reused.
+        for flat, thetas in self._theta_views:
+            if flat is theta_flat:
+                return thetas
+        thetas = views(theta_flat, self._layout)
+        self._theta_views = [(theta_flat, thetas), *self._theta_views[:1]]
+        return thetas
+
+    def _worker_buffers(self, worker, block):
+        buf = self._buffers.get(worker)
+        if buf is None or buf.n_rows < block:
+            buf = self._buffers[worker] = Buffers(self.layer_sizes, block, self.dtype)
+        return buf
+
+    def _part_grads(self, count):
+        while len(self._grad_flats) < count:
+            flat = np.empty(self.n_params, dtype=self.dtype)
+            self._grad_flats.append(flat)
+            self._grad_views.append(views(flat, self._layout))
+        return self._grad_flats[:count]
+
+    def _executor(self):
+        # Threads live as long as the loss (or until close): starting them anew
+        # would cost more than an evaluation of a mid-sized problem. A forked
+        # child needs its own.
+        if self._pool_pid != os.getpid():
+            self._pool = ThreadPoolExecutor(self.n_threads - 1, thread_name_prefix="skbackprop")
+            self._pool_pid = os.getpid()
+        return self._pool
+
+    def close(self):
+        """End the worker threads now rather than when the loss is collected."""
+        if self._pool is not None and self._pool_pid == os.getpid():
+            self._pool.shutdown(wait=True)
+        self._pool = self._pool_pid = None
+
+    def _block(self, m):
+        if self.block_rows is None:
+            return block_rows(self.layer_sizes, max(m, 1))
+        return max(1, min(int(self.block_rows), m))
+
+    def plan(self, m):
+        """``(block, ranges, n_threads)`` for an evaluation on ``m`` rows."""
+        block = self._block(m)
+        n_blocks = max(1, -(-m // block))
+        parts = n_parts(m, self.n_params, block) if self.parts is None else self.parts
+        parts = max(1, min(int(parts), n_blocks))
+        ranges = part_ranges(m, block, parts)
+        return block, ranges, min(self.n_threads, len(ranges))
+
+    # -- evaluations ------------------------------------------------------------
+
+    def loss_gradient(
+        self,
+        theta_flat,
+        X,
+        Y,
+        row_scale,
+        reg_scale=0.0,
+        *,
+        y_total=None,
+        need_grad=True,
+        fixed_input=False,
+    ):
+        """``J`` and its gradient on the rows of ``X``, ``Y``.
+
+        Parameters
+        ----------
+        theta_flat : ndarray of shape (n_params,)
+        X : ndarray of shape (m, s_1), of this loss's dtype
+        Y : ndarray of shape (m, K), of this loss's dtype (column-major is fastest)
+        row_scale : float or ndarray of shape (m,)
+            Factor of each row's loss (see :func:`scales`).
+        reg_scale : float, default=0.0
+            Factor of the penalty.
+        y_total : ndarray of shape (m,) or None
+            Row sums of ``Y`` where they are not all one (soft targets).
+        need_grad : bool, default=True
+        fixed_input : bool, default=False
+            The caller promises that ``X`` is not changed between calls, so rows
+            already copied into a buffer need not be copied again.
+
+        Returns
+        -------
+        J : float
+            ``inf`` where the weights are so large that a value overflows.
+        grad : ndarray of shape (n_params,) or None
+            A buffer of this loss, overwritten by the next call.
+        """
+        # A float64 weight beyond float32's range becomes inf, and J = inf below.
+        with np.errstate(over="ignore"):
+            theta_flat = np.asarray(theta_flat, dtype=self.dtype)
+        if theta_flat.shape != (self.n_params,):
+            raise ValueError(
+                f"theta_flat must have shape ({self.n_params},); got {theta_flat.shape}"
+            )
+        m = X.shape[0]
+        block, ranges, n_threads = self.plan(m)
+        grad_flats = self._part_grads(len(ranges)) if need_grad else []
+        if any(np.may_share_memory(theta_flat, flat) for flat in grad_flats):
+            # Weights read while the gradient is written: e.g. a returned gradient
+            # passed back in.
+            theta_flat = theta_flat.copy()
+        thetas = self._thetas(theta_flat)
+
+        def run(worker):
+            # Worker w sums parts w, w + n_threads, ...: which thread runs a part
+            # changes nothing in its sum.
+            buf = self._worker_buffers(worker, block)
+            return [
+                _data_term(
+                    thetas,
+                    X,
+                    Y,
+                    y_total,
+                    row_scale,
+                    *ranges[k],
+                    block,
+                    buf,
+                    self._grad_views[k] if need_grad else None,
+                    self._fns,
+                    fixed_input,
+                )
+                for k in range(worker, len(ranges), n_threads)
+            ]
+
+        # Weights far out along a line search can overflow a product: that is
+        # reported as J = inf, which solvers treat as "worse", not as a warning.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if n_threads == 1:
+                totals = run(0)
+            else:
+                pool = self._executor()
+                futures = [pool.submit(run, w) for w in range(1, n_threads)]
+                try:
+                    mine = run(0)
+                finally:
+                    # Even on Ctrl-C: no thread may still write to its buffers
+                    # when the next evaluation starts.
+                    wait(futures)
+                per_worker = [mine, *(f.result() for f in futures)]
+                totals = [per_worker[k % n_threads][k // n_threads] for k in range(len(ranges))]
+            # Parts are added in their order, whatever ran them.
+            J = 0.0
+            for total in totals:
+                J += total
+            if need_grad:
+                for other in grad_flats[1:]:
+                    grad_flats[0] += other
+            J += self.penalty(theta_flat, reg_scale, grad_flats[0] if need_grad else None)
+        J = float(J)
+        if not np.isfinite(J) or (need_grad and not np.isfinite(grad_flats[0]).all()):
+            J = np.inf
+        return J, (grad_flats[0] if need_grad else None)
+
+    def logits(self, theta_flat, X, out=None):
+        """Output pre-activations ``z^(L)`` of the rows of ``X``, one thread.
+
+        Where a product overflows (inputs near the float limit) they are
+        ``+-inf``, or NaN if the sign is undetermined; no warning is emitted.
+        """
+        thetas = self._thetas(np.asarray(theta_flat, dtype=self.dtype))
+        m = X.shape[0]
+        if out is None:
+            out = np.empty((m, self.layer_sizes[-1]), dtype=self.dtype)
+        block = self._block(m)
+        buf = self._worker_buffers("logits", block)
+        g = self._fns[0]
+        with np.errstate(over="ignore", invalid="ignore"):
+            for i in range(0, m, block):
+                j = min(i + block, m)
+                out[i:j] = _forward_block(thetas, X, slice(i, j), buf, g, False).Z
+        return out
+
+    def per_sample_loss(self, Z, Y):
+        """The data term of each row, from its logits ``Z`` (overwritten)."""
+        Z = np.asfortranarray(Z)
+        out, scratch = np.empty_like(Z), np.empty_like(Z)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._fns[2](Z, np.asfortranarray(Y, dtype=Z.dtype), out, scratch, None)
+
+
+def bind(loss, X, Y, row_scale, reg_scale, y_total=None):
+    """``fun(theta_flat) -> (J, grad)`` of ``loss`` on fixed data, with ``fun.cost``.
+
+    The data are fixed for ``fun``'s lifetime: the rows copied into a buffer are
+    not copied again.
+    """
+
+    def fun(theta_flat):
+        return loss.loss_gradient(
+            theta_flat, X, Y, row_scale, reg_scale, y_total=y_total, fixed_input=True
+        )
+
+    def cost_only(theta_flat):
+        return loss.loss_gradient(
+            theta_flat,
+            X,
+            Y,
+            row_scale,
+            reg_scale,
+            y_total=y_total,
+            need_grad=False,
+            fixed_input=True,
+        )[0]
+
+    fun.cost = cost_only
+    fun.n_threads = loss.plan(X.shape[0])[2]
+    fun.layer_sizes = loss.layer_sizes
+    fun.loss = loss
+    return fun

@@ -1,0 +1,182 @@
+"""The parameters of a network: layer sizes, Theta shapes, the flat vector, init.
+
+What every room shares: a network with layer sizes ``s_1, ..., s_L`` is the list
+``thetas = [Theta^(1), ..., Theta^(L-1)]``, ``Theta^(l)`` of shape
+``(s_{l+1}, s_l + 1)`` with the bias in column 0, stored as views of one flat
+vector so that solvers see a single array.
+"""
+
+import itertools
+import math
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+
+def layer_sizes_of(thetas):
+    """Return the layer sizes ``[s_1, ..., s_L]`` of a list of Theta matrices.
+
+    Parameters
+    ----------
+    thetas : list of ndarray
+        ``thetas[l]`` has shape ``(s_{l+2}, s_{l+1} + 1)``.
+
+    Returns
+    -------
+    layer_sizes : list of int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer_sizes_of([np.zeros((5, 3)), np.zeros((2, 6))])
+    [2, 5, 2]
+    """
+    thetas = list(thetas)
+    if not thetas or np.ndim(thetas[0]) != 2:
+        raise ValueError(
+            "thetas must be a non-empty list of 2-D matrices Theta^(l) of shape "
+            f"(s_{{l+1}}, s_l + 1); got {len(thetas)} matrices"
+            + (f", the first of shape {np.shape(thetas[0])}" if thetas else "")
+        )
+    sizes = [thetas[0].shape[1] - 1]
+    for theta in thetas:
+        if theta.ndim != 2 or theta.shape[1] != sizes[-1] + 1:
+            raise ValueError(
+                "thetas do not chain: Theta^(l) must have shape (s_{l+1}, s_l + 1); "
+                f"got shapes {[t.shape for t in thetas]}"
+            )
+        sizes.append(theta.shape[0])
+    return sizes
+
+
+def shapes(layer_sizes):
+    """``(s_{l+1}, s_l + 1)`` for each Theta matrix."""
+    return [(s_next, s + 1) for s, s_next in itertools.pairwise(layer_sizes)]
+
+
+def layout(layer_sizes):
+    """``(start, stop, shape)`` of each Theta matrix in the flat parameter vector."""
+    places, start = [], 0
+    for rows, cols in shapes(layer_sizes):
+        places.append((start, start + rows * cols, (rows, cols)))
+        start += rows * cols
+    return places
+
+
+def views(flat, places):
+    """The Theta matrices as views of ``flat``, at the places of :func:`layout`."""
+    return [flat[start:stop].reshape(shape) for start, stop, shape in places]
+
+
+def penalty_mask(layer_sizes, dtype):
+    """1 for the weights that lambda penalises, 0 for the bias column, as a flat vector."""
+    places = layout(layer_sizes)
+    mask = np.ones(places[-1][1], dtype=dtype)
+    for theta in views(mask, places):
+        theta[:, 0] = 0.0
+    return mask
+
+
+def check_layer_sizes(layer_sizes):
+    layer_sizes = list(layer_sizes)
+    if len(layer_sizes) < 2:
+        raise ValueError(f"layer_sizes must list at least 2 layers; got {layer_sizes}")
+    return layer_sizes
+
+
+def init_thetas(layer_sizes, random_state=None, epsilon_init=None, dtype=np.float64):
+    """Draw initial weights uniformly in ``[-eps_l, eps_l]``.
+
+    ``eps_l = sqrt(6) / sqrt(s_l + 1 + s_{l+1})``, from the dimensions of
+    ``Theta^(l)``, unless ``epsilon_init`` fixes one range for all layers.
+    Random weights break the symmetry between the units of a layer.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[s_1, ..., s_L]``: inputs, hidden layers, outputs.
+    random_state : int, RandomState instance or None, default=None
+        Seed or generator for reproducible weights.
+    epsilon_init : float or None, default=None
+        Half-width of the range; None uses ``eps_l`` per layer.
+    dtype : {np.float64, np.float32}, default=np.float64
+
+    Returns
+    -------
+    thetas : list of ndarray
+        ``thetas[l]`` has shape ``(layer_sizes[l + 1], layer_sizes[l] + 1)``.
+        They are views into one contiguous vector (see :func:`pack`).
+
+    Examples
+    --------
+    >>> thetas = init_thetas([2, 5, 5, 2], random_state=0)
+    >>> [theta.shape for theta in thetas]
+    [(5, 3), (5, 6), (2, 6)]
+    >>> bool(abs(thetas[0]).max() <= (6 ** 0.5) / (3 + 5) ** 0.5)
+    True
+    """
+    layer_sizes = check_layer_sizes(layer_sizes)
+    rng = check_random_state(random_state)
+    theta_shapes = shapes(layer_sizes)
+    flat = np.empty(sum(r * c for r, c in theta_shapes), dtype=dtype)
+    thetas = unpack(flat, layer_sizes)
+    for theta, (rows, cols) in zip(thetas, theta_shapes, strict=True):
+        eps = epsilon_init if epsilon_init is not None else math.sqrt(6) / math.sqrt(rows + cols)
+        theta[...] = rng.uniform(-eps, eps, size=(rows, cols))
+    return thetas
+
+
+def pack(thetas):
+    """Concatenate the Theta matrices into one flat vector (row-major).
+
+    Parameters
+    ----------
+    thetas : list of ndarray
+
+    Returns
+    -------
+    theta_flat : ndarray of shape (n_params,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pack([np.arange(6.0).reshape(2, 3), np.ones((1, 3))])
+    array([0., 1., 2., 3., 4., 5., 1., 1., 1.])
+    """
+    return np.concatenate([np.ravel(theta) for theta in thetas])
+
+
+def unpack(theta_flat, layer_sizes):
+    """Split a flat vector into Theta matrices that are views of it.
+
+    Parameters
+    ----------
+    theta_flat : ndarray of shape (n_params,)
+        Contiguous vector, as made by :func:`pack`.
+    layer_sizes : sequence of int
+        ``[s_1, ..., s_L]``.
+
+    Returns
+    -------
+    thetas : list of ndarray
+        Views: writing to them writes to ``theta_flat``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flat = np.arange(9.0)
+    >>> thetas = unpack(flat, [2, 2, 1])
+    >>> [theta.shape for theta in thetas]
+    [(2, 3), (1, 3)]
+    >>> thetas[1][0, 0] = -1.0
+    >>> float(flat[6])
+    -1.0
+    """
+    places = layout(list(layer_sizes))
+    n_params = places[-1][1]
+    if theta_flat.ndim != 1 or theta_flat.shape[0] != n_params:
+        raise ValueError(
+            f"theta_flat must be a vector of {n_params} parameters for layer sizes "
+            f"{list(layer_sizes)}; got shape {theta_flat.shape}"
+        )
+    return views(theta_flat, places)
