@@ -3,14 +3,15 @@
 import numbers
 import warnings
 from collections.abc import Iterable
-from functools import lru_cache
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import ThreadpoolController
 
 from . import _validation, engine
 from ._activations import (
@@ -18,15 +19,61 @@ from ._activations import (
     OUTPUT_LOSSES,
     log_softmax,
 )
-from ._solvers import SOLVERS, Recorder
+from ._blocks import one_blas_thread
+from ._monitor import Monitor, ValidationStopping
+from ._solvers import SCIPY_METHODS, SGD, Adam, GradientDescent, ScipyMinimize
 
 _FLOAT_DTYPES = (np.float64, np.float32)
+STOCHASTIC_SOLVERS = ("sgd", "adam")
+SCHEDULES = ("constant", "invscaling", "adaptive")
+# The default step size of each solver (learning_rate="auto").
+DEFAULT_LEARNING_RATES = {"gd": 0.5, "sgd": 1e-3, "adam": 1e-3}
 
 
-@lru_cache(maxsize=1)
-def _blas_controller():
-    """Inspect the loaded libraries once, not at every fit."""
-    return ThreadpoolController()
+def _stochastic_kwargs(clf, rng, max_iter, state, training_rule):
+    return {
+        "batch_size": clf.batch_size,
+        "shuffle": clf.shuffle,
+        "random_state": rng,
+        "max_iter": max_iter,
+        "tol": clf.tol,
+        "n_iter_no_change": clf.n_iter_no_change,
+        "training_rule": training_rule,
+        "state": state,
+    }
+
+
+# solver name -> factory(estimator, rng, max_iter, state, training_rule)
+SOLVERS = {
+    "gd": lambda clf, rng, max_iter, state, rule: GradientDescent(
+        clf._learning_rate(), max_iter, clf.tol
+    ),
+    "sgd": lambda clf, rng, max_iter, state, rule: SGD(
+        clf._learning_rate(),
+        momentum=clf.momentum,
+        nesterovs_momentum=clf.nesterovs_momentum,
+        schedule=clf.learning_rate_schedule,
+        power_t=clf.power_t,
+        **_stochastic_kwargs(clf, rng, max_iter, state, rule),
+    ),
+    "adam": lambda clf, rng, max_iter, state, rule: Adam(
+        clf._learning_rate(),
+        beta_1=clf.beta_1,
+        beta_2=clf.beta_2,
+        epsilon=clf.epsilon,
+        **_stochastic_kwargs(clf, rng, max_iter, state, rule),
+    ),
+}
+SOLVERS.update(
+    {
+        method: (
+            lambda clf, rng, max_iter, state, rule, method=method: ScipyMinimize(
+                method, max_iter, clf.tol
+            )
+        )
+        for method in SCIPY_METHODS
+    }
+)
 
 
 def _is_real(value):
@@ -56,6 +103,10 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     cross-entropy, as in scikit-learn's ``MLPClassifier``. Either way it adds
     ``reg_lambda / (2 m)`` times the squared non-bias weights.
 
+    Scale the features (e.g. with ``StandardScaler`` in a ``Pipeline``): on
+    large raw values sigmoid and tanh units saturate, their gradients vanish,
+    and training stalls.
+
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default=(25,)
@@ -67,30 +118,68 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         Output units: independent sigmoids, one per class, whose outputs
         :meth:`predict_proba` normalises; or a softmax, whose outputs are the
         class probabilities.
-    solver : {"gd", "L-BFGS-B", "CG", "BFGS", "TNC"}, default="gd"
-        ``"gd"`` is full-batch gradient descent with step ``learning_rate``; the
-        others are the ``scipy.optimize.minimize`` methods of that name.
+    solver : {"gd", "sgd", "adam", "L-BFGS-B", "CG", "BFGS", "TNC"}, default="gd"
+        ``"gd"`` is full-batch gradient descent with step ``learning_rate``;
+        ``"sgd"`` and ``"adam"`` take mini-batch steps of ``batch_size`` rows
+        (and offer :meth:`partial_fit`); the others are the
+        ``scipy.optimize.minimize`` methods of that name.
     reg_lambda : float, default=1e-4
         Regularisation strength lambda (the same penalty as ``alpha`` of
-        scikit-learn's ``MLPClassifier``). Must be >= 0.
-    learning_rate : float, default=0.5
-        Gradient-descent step size alpha; used by ``solver="gd"`` only. Must be > 0.
+        scikit-learn's ``MLPClassifier``). Must be >= 0. Every solver minimises
+        the same ``J``: a mini-batch gradient is an unbiased estimate of the
+        full one, with the penalty of all ``m`` rows.
+    learning_rate : float or "auto", default="auto"
+        Step size: alpha of gradient descent, the initial step of sgd and adam.
+        "auto" is 0.5 for "gd" and 0.001 for "sgd" and "adam" (MLPClassifier's
+        ``learning_rate_init``). Unused by the scipy methods. Must be > 0.
     max_iter : int, default=1000
-        Maximum number of iterations (gradient steps, or iterations of the scipy
-        method). Must be >= 1.
+        Maximum number of iterations: gradient steps, iterations of the scipy
+        method, or epochs (passes over the data) of sgd and adam. Must be >= 1.
     tol : float, default=1e-4
-        Training stops when the largest absolute component of the gradient of the
-        cost is at most ``tol``; stopping short of it, at ``max_iter`` or because
-        a scipy method makes no further progress, gives a ConvergenceWarning.
-        ``tol=0`` runs ``max_iter`` iterations (fewer only if a scipy method can
-        make no further progress) without a convergence warning.
+        Stopping tolerance. gd and the scipy methods stop when the largest
+        absolute component of the gradient is at most ``tol``; sgd and adam stop
+        when the epoch loss has not improved by ``tol`` for more than
+        ``n_iter_no_change`` epochs. Stopping short of it at ``max_iter`` (or
+        because a scipy method makes no further progress) gives a
+        ConvergenceWarning; ``tol=0`` gives none.
+    batch_size : int or "auto", default="auto"
+        Rows per mini-batch for sgd and adam; "auto" is ``min(200, n_samples)``.
+    shuffle : bool, default=True
+        Whether sgd and adam shuffle the rows before each epoch (seeded by
+        ``random_state``).
+    learning_rate_schedule : {"constant", "invscaling", "adaptive"}, default="constant"
+        Step sizes of sgd: constant; ``learning_rate / (t + 1) ** power_t`` after
+        ``t`` samples seen; or divided by 5 each time the stopping rule would
+        stop the fit, until it falls below 1e-6.
+    power_t : float, default=0.5
+        Exponent of the "invscaling" schedule. Must be >= 0.
+    momentum : float, default=0.9
+        Momentum of sgd, in [0, 1].
+    nesterovs_momentum : bool, default=True
+        Whether sgd uses Nesterov's momentum.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of adam's moment estimates, in [0, 1).
+    epsilon : float, default=1e-8
+        Adam's numerical-stability term. Must be > 0.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training rows (stratified,
+        seeded by ``random_state``), stop when their loss has not improved for
+        more than ``n_iter_no_change`` iterations, and keep the weights where it
+        was lowest. Works with every solver; passing ``X_val`` and ``y_val`` to
+        :meth:`fit` implies it, on that set. Not used by :meth:`partial_fit`.
+    validation_fraction : float, default=0.1
+        Share of the training rows held out by ``early_stopping``, in (0, 1).
+    n_iter_no_change : int, default=10
+        Iterations (epochs for sgd and adam) allowed without an improvement of
+        the validation loss, or of the epoch loss for sgd and adam. Must be >= 1.
     epsilon_init : float or None, default=None
         Initial weights are uniform in ``[-eps, eps]``; None uses
         ``eps = sqrt(6) / sqrt(s_l + 1 + s_{l+1})`` for each Theta matrix.
     random_state : int, RandomState instance or None, default=None
-        Seed of the initial weights.
+        Seed of the initial weights, the validation split and the shuffling.
     warm_start : bool, default=False
-        Continue from the weights of the previous fit instead of new random ones.
+        Continue from the previous fit: its weights, and the state of sgd and
+        adam (velocities, moments, step count, learning rate, shuffling).
     verbose : int, default=0
         Progress output: 1 prints about 20 lines per fit, 2 every iteration.
 
@@ -109,11 +198,26 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         The activations the network was trained with, which predictions use
         (``set_params`` after fitting does not change the fitted network).
     loss_ : float
-        Cost ``J`` at the final weights.
+        The entry of ``loss_curve_`` of the kept weights: ``J`` at those weights
+        for gd and the scipy methods, the mean mini-batch cost of that epoch for
+        sgd and adam.
     loss_curve_ : list of float
-        Cost after each iteration; warm starts append to it.
+        Loss after each iteration (epoch); warm starts and partial_fit append.
+    best_loss_ : float
+        The lowest value of ``loss_curve_``.
     n_iter_ : int
-        Iterations run by the last call to fit.
+        Iterations run by the last call to fit; partial_fit adds one per call.
+    t_ : int
+        Training samples the solver has seen since the weights were initialised.
+    validation_loss_curve_ : list of float or None
+        With early stopping: the data term of ``J`` on the validation rows after
+        each iteration of the last fit.
+    validation_scores_ : list of float or None
+        With early stopping: the accuracy on the validation rows after each
+        iteration of the last fit.
+    best_validation_score_ : float or None
+        With early stopping: the validation accuracy of the kept weights, those
+        of the lowest validation loss.
 
     See Also
     --------
@@ -133,6 +237,15 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     >>> proba = clf.predict_proba(X[:3])
     >>> proba.shape, proba.sum(axis=1).round(12)
     ((3, 2), array([1., 1., 1.]))
+
+    Mini-batches, one epoch per call:
+
+    >>> import numpy as np
+    >>> online = BackpropClassifier(solver="adam", learning_rate=0.01, random_state=0)
+    >>> for chunk in np.array_split(np.arange(200), 4):
+    ...     online = online.partial_fit(X[chunk], y[chunk], classes=[0, 1])
+    >>> online.n_iter_, online.t_
+    (4, 200)
     """
 
     def __init__(
@@ -142,9 +255,21 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         output_activation="sigmoid",
         solver="gd",
         reg_lambda=1e-4,
-        learning_rate=0.5,
+        learning_rate="auto",
         max_iter=1000,
         tol=1e-4,
+        batch_size="auto",
+        shuffle=True,
+        learning_rate_schedule="constant",
+        power_t=0.5,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
         epsilon_init=None,
         random_state=None,
         warm_start=False,
@@ -158,6 +283,18 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.tol = tol
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.learning_rate_schedule = learning_rate_schedule
+        self.power_t = power_t
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.epsilon_init = epsilon_init
         self.random_state = random_state
         self.warm_start = warm_start
@@ -190,18 +327,45 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             ("activation", HIDDEN_ACTIVATIONS),
             ("output_activation", OUTPUT_LOSSES),
             ("solver", SOLVERS),
+            ("learning_rate_schedule", SCHEDULES),
         ):
             value = getattr(self, name)
             if not isinstance(value, str) or value not in options:
                 raise ValueError(f"{name} must be one of {list(options)}; got {value!r}")
         checks = [
             ("reg_lambda", self.reg_lambda, _is_real, lambda v: v >= 0, "a float >= 0"),
-            ("learning_rate", self.learning_rate, _is_real, lambda v: v > 0, "a float > 0"),
             ("max_iter", self.max_iter, _is_int, lambda v: v >= 1, "an int >= 1"),
             ("tol", self.tol, _is_real, lambda v: v >= 0, "a float >= 0"),
+            ("power_t", self.power_t, _is_real, lambda v: v >= 0, "a float >= 0"),
+            ("momentum", self.momentum, _is_real, lambda v: 0 <= v <= 1, "a float in [0, 1]"),
+            ("beta_1", self.beta_1, _is_real, lambda v: 0 <= v < 1, "a float in [0, 1)"),
+            ("beta_2", self.beta_2, _is_real, lambda v: 0 <= v < 1, "a float in [0, 1)"),
+            ("epsilon", self.epsilon, _is_real, lambda v: v > 0, "a float > 0"),
+            (
+                "validation_fraction",
+                self.validation_fraction,
+                _is_real,
+                lambda v: 0 < v < 1,
+                "a float in (0, 1)",
+            ),
+            ("n_iter_no_change", self.n_iter_no_change, _is_int, lambda v: v >= 1, "an int >= 1"),
             ("verbose", self.verbose, _is_int_or_bool, lambda v: v >= 0, "an int >= 0"),
-            ("warm_start", self.warm_start, _is_bool, lambda v: True, "a bool"),
         ]
+        checks += [
+            (name, getattr(self, name), _is_bool, lambda v: True, "a bool")
+            for name in ("warm_start", "shuffle", "nesterovs_momentum", "early_stopping")
+        ]
+        for name, allowed in (
+            ("learning_rate", "a float > 0 or 'auto'"),
+            ("batch_size", "an int >= 1 or 'auto'"),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                if value != "auto":
+                    raise ValueError(f"{name} must be {allowed}; got {value!r}")
+                continue
+            is_type = _is_real if name == "learning_rate" else _is_int
+            checks.append((name, value, is_type, lambda v: v > 0, allowed))
         if self.epsilon_init is not None:
             checks.append(
                 (
@@ -234,22 +398,27 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"random_state must be {allowed}; got {random_state!r}")
         return sizes
 
+    def _learning_rate(self):
+        if self.learning_rate == "auto":
+            return DEFAULT_LEARNING_RATES.get(self.solver, 0.0)
+        return float(self.learning_rate)
+
     @staticmethod
-    def _check_sample_weight(sample_weight, n_samples):
+    def _check_sample_weight(sample_weight, n_samples, name="sample_weight"):
         """float64 weights (a scalar is every sample's weight), checked before any work."""
         if sample_weight is None:
             return None
         sample_weight = np.asarray(sample_weight)
         if sample_weight.ndim == 0:
             sample_weight = np.full(n_samples, sample_weight)
-        sample_weight = _validation.check_sample_weight(sample_weight, n_samples)
+        sample_weight = _validation.check_sample_weight(sample_weight, n_samples, name)
         if not np.any(sample_weight > 0):
-            raise ValueError("sample_weight must not be all zero: the total weight is zero")
+            raise ValueError(f"{name} must not be all zero: the total weight is zero")
         return sample_weight
 
     # -- fitting ----------------------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Train the network on ``(X, y)``.
 
         Parameters
@@ -260,6 +429,12 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             Class labels (at least two classes).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; the cost averages become weighted averages.
+        X_val, y_val : array-like, default=None
+            A validation set for early stopping (which passing it implies),
+            instead of holding out ``validation_fraction`` of ``X``. Its labels
+            must be among those of ``y``.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation rows.
 
         Returns
         -------
@@ -270,47 +445,265 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         # side effect: restore the previous model if anything below fails.
         saved = dict(self.__dict__)
         try:
-            return self._fit(X, y, sample_weight)
+            return self._fit(X, y, sample_weight, X_val, y_val, sample_weight_val)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(saved)
             raise
 
-    def _fit(self, X, y, sample_weight):
+    def _stochastic(self):
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                f"partial_fit is only available for solver='sgd' or 'adam'; got "
+                f"solver={self.solver!r}, which trains on the full batch"
+            )
+        return True
+
+    @available_if(_stochastic)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch of sgd or adam over ``(X, y)``, continuing the previous state.
+
+        The first call initialises the network and needs ``classes``; the order
+        of the output units is fixed then, from that call's rows. Later calls
+        continue the weights and the optimiser's state (moments, velocities,
+        step count, learning rate), from a previous ``partial_fit`` or ``fit``.
+        Each call's ``J`` uses its own rows' total weight as ``m``. Early
+        stopping is not used.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), default=None
+            All the labels that ``y`` will ever hold; required at the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : BackpropClassifier
+        """
+        saved = dict(self.__dict__)
+        try:
+            return self._partial_fit(X, y, classes, sample_weight)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    def _partial_fit(self, X, y, classes, sample_weight):
+        hidden = self._check_params()
+        first = not hasattr(self, "thetas_")
+        if first and classes is None:
+            raise ValueError(
+                "classes must be passed to the first call of partial_fit: all the labels "
+                "that y will hold, e.g. classes=np.unique(y_all)"
+            )
+        X, y = validate_data(self, X, y, dtype=_FLOAT_DTYPES, reset=first)
+        check_classification_targets(y)
+        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
+        if classes is not None:
+            classes = np.unique(np.asarray(classes))
+            if len(classes) < 2:
+                raise ValueError(f"classes must hold at least 2 labels; got {classes.tolist()}")
+            if not first and classes.tolist() != self.classes_.tolist():
+                raise ValueError(
+                    f"classes={classes.tolist()} differs from the classes of the first call "
+                    f"{self.classes_.tolist()}"
+                )
+        classes = classes if first else self.classes_
+        y_encoded = self._encode(y, classes, "y")
+        if first:
+            weights = self._unit_weights(X.shape[0], sample_weight)
+            class_weight = np.bincount(y_encoded, weights=weights, minlength=len(classes))
+            unit_class = self._output_unit_order(X, y_encoded, weights, class_weight)
+            state = None
+        else:
+            unit_class = self._unit_class
+            state = self._solver_state
+        layer_sizes = [X.shape[1], *hidden, len(classes)]
+        rng = check_random_state(self.random_state)
+        thetas = self._initial_thetas(
+            layer_sizes, classes, unit_class, X.dtype, rng, warm=not first
+        )
+        self._train(
+            X,
+            y_encoded,
+            sample_weight,
+            classes,
+            unit_class,
+            thetas,
+            rng,
+            state,
+            max_iter=1,
+            continued=not first,
+            incremental=True,
+        )
+        return self
+
+    def _encode(self, y, classes, name):
+        """Indices of ``y``'s labels in ``classes``; a ValueError for any other label."""
+        # Python lists: NumPy < 2 raises when it compares str with int labels.
+        position = {label: k for k, label in enumerate(classes.tolist())}
+        try:
+            return np.array([position[label] for label in np.asarray(y).tolist()], dtype=np.intp)
+        except KeyError as error:
+            raise ValueError(
+                f"{name} has the label {error.args[0]!r}, which is not among the classes "
+                f"{classes.tolist()}"
+            ) from None
+
+    @staticmethod
+    def _unit_weights(n, sample_weight):
+        # Scaled by a power of two, exactly: sums of huge weights would overflow.
+        if sample_weight is None:
+            return np.ones(n)
+        return _validation.scale_weights(sample_weight)[0]
+
+    def _initial_thetas(self, layer_sizes, classes, unit_class, dtype, rng, warm):
+        """The starting weights, their output units in training order."""
+        if not warm:
+            return engine.init_thetas(layer_sizes, rng, self.epsilon_init, dtype)
+        self._check_warm_start(classes, layer_sizes)
+        thetas = [theta.astype(dtype) for theta in self.thetas_]
+        thetas[-1] = thetas[-1][unit_class]
+        return thetas
+
+    def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         hidden = self._check_params()
         X, y = validate_data(self, X, y, dtype=_FLOAT_DTYPES, reset=True)
         check_classification_targets(y)
-        dtype = X.dtype
         sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
+        validation = self._check_validation_set(X_val, y_val, sample_weight_val)
 
         classes, y_encoded = np.unique(y, return_inverse=True)
-        if sample_weight is None:
-            weights = np.ones(X.shape[0])
-            present = np.unique(y_encoded)
-        else:
-            # Scaled by a power of two, exactly: sums of huge weights would overflow.
-            weights = _validation.scale_weights(sample_weight)[0]
-            present = np.unique(y_encoded[sample_weight > 0])
+        weights = self._unit_weights(X.shape[0], sample_weight)
+        present = np.unique(y_encoded if sample_weight is None else y_encoded[sample_weight > 0])
         if len(present) < 2:
             where = "y has" if sample_weight is None else "the samples of positive weight have"
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes; {where} "
                 f"{len(present)} class: {classes[present].tolist()}"
             )
-        class_weight = np.bincount(y_encoded, weights=weights, minlength=len(classes))
-        unit_class = self._output_unit_order(X, y_encoded, weights, class_weight)
-        unit_of_class = np.argsort(unit_class)
         layer_sizes = [X.shape[1], *hidden, len(classes)]
-
         warm = self.warm_start and hasattr(self, "thetas_")
         if warm:
+            # The output units keep their order, and sgd and adam their state.
             self._check_warm_start(classes, layer_sizes)
-            thetas = [theta.astype(dtype) for theta in self.thetas_]
-            thetas[-1] = thetas[-1][unit_class]
+            unit_class, state = self._unit_class, self._solver_state
         else:
-            thetas = engine.init_thetas(layer_sizes, self.random_state, self.epsilon_init, dtype)
-        x0 = engine.pack(thetas)
+            class_weight = np.bincount(y_encoded, weights=weights, minlength=len(classes))
+            unit_class = self._output_unit_order(X, y_encoded, weights, class_weight)
+            state = None
+        # One stream for the initial weights, the validation split and the
+        # shuffling, as in MLPClassifier; sgd and adam keep theirs in their state.
+        rng = check_random_state(self.random_state)
+        thetas = self._initial_thetas(layer_sizes, classes, unit_class, X.dtype, rng, warm)
+        if validation is not None:
+            X_val, y_val, sample_weight_val = validation
+            validation = (X_val, self._encode(y_val, classes, "y_val"), sample_weight_val)
+        elif self.early_stopping:
+            X, y_encoded, sample_weight, validation = self._split(
+                X, y_encoded, sample_weight, rng, classes
+            )
+        self._train(
+            X,
+            y_encoded,
+            sample_weight,
+            classes,
+            unit_class,
+            thetas,
+            rng,
+            state,
+            max_iter=self.max_iter,
+            validation=validation,
+            continued=warm,
+        )
+        return self
 
+    def _check_validation_set(self, X_val, y_val, sample_weight_val):
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError("sample_weight_val was passed without X_val and y_val")
+            return None
+        if X_val is None or y_val is None:
+            raise ValueError("X_val and y_val must be passed together (for early stopping)")
+        X_val, y_val = validate_data(self, X_val, y_val, dtype=_FLOAT_DTYPES, reset=False)
+        sample_weight_val = self._check_sample_weight(
+            sample_weight_val, X_val.shape[0], "sample_weight_val"
+        )
+        return X_val, y_val, sample_weight_val
+
+    def _split(self, X, y_encoded, sample_weight, rng, classes):
+        """Hold out validation_fraction of the rows, stratified by class, seeded by rng."""
+        rows = np.arange(X.shape[0])
+        try:
+            train, val = train_test_split(
+                rows,
+                test_size=self.validation_fraction,
+                stratify=y_encoded,
+                random_state=rng,
+            )
+        except ValueError as error:
+            raise ValueError(
+                f"early_stopping=True cannot hold out validation_fraction="
+                f"{self.validation_fraction:g} of the {len(rows)} rows stratified by class "
+                f"({error}); raise validation_fraction, add rows, or pass X_val and y_val"
+            ) from None
+        # train_test_split shuffles; sorted rows keep the training order of the data.
+        train, val = np.sort(train), np.sort(val)
+        w = None if sample_weight is None else sample_weight
+        for part, name in ((train, "training"), (val, "validation")):
+            if w is not None and not np.any(w[part] > 0):
+                raise ValueError(
+                    f"early_stopping=True: the {name} rows held out have zero total "
+                    "sample_weight; pass X_val and y_val instead"
+                )
+        if len(np.unique(y_encoded[train])) < 2:
+            raise ValueError("early_stopping=True leaves fewer than 2 classes to train on")
+        validation = (X[val], y_encoded[val], None if w is None else w[val])
+        return X[train], y_encoded[train], None if w is None else w[train], validation
+
+    def _validation_hook(self, objective, validation, unit_of_class, dtype):
+        """The monitor's hook that scores each iterate on the validation rows."""
+        X_val, y_val, w_val = validation
+        X_val = X_val.astype(dtype, copy=False)
+        units = unit_of_class[y_val]
+        Y_val = np.zeros((len(units), len(unit_of_class)), dtype=dtype, order="F")
+        Y_val[np.arange(len(units)), units] = 1
+        w_val = np.ones(len(units)) if w_val is None else w_val
+        w_val = w_val / w_val.sum()
+        logits = np.empty(Y_val.shape, dtype=dtype)
+        loss = objective.loss
+
+        def evaluate(x):
+            Z = loss.logits(x, X_val, out=logits)
+            correct = np.argmax(Z, axis=1) == units
+            losses = loss.per_sample_loss(Z, Y_val)
+            return float(losses @ w_val), float(w_val @ correct)
+
+        tol = self.tol if self.solver in STOCHASTIC_SOLVERS else 0.0
+        return ValidationStopping(evaluate, self.n_iter_no_change, tol)
+
+    def _train(
+        self,
+        X,
+        y_encoded,
+        sample_weight,
+        classes,
+        unit_class,
+        thetas,
+        rng,
+        state,
+        *,
+        max_iter,
+        validation=None,
+        continued=False,
+        incremental=False,
+    ):
+        """Run the solver from ``thetas`` and publish the fitted attributes."""
+        dtype = X.dtype
+        unit_of_class = np.argsort(unit_class)
+        layer_sizes = engine.layer_sizes_of(thetas)
         # Column-major, as the engine keeps its output layer.
         Y = np.zeros((X.shape[0], len(classes)), dtype=dtype, order="F")
         Y[np.arange(X.shape[0]), unit_of_class[y_encoded]] = 1
@@ -323,33 +716,48 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             output_activation=self.output_activation,
             sample_weight=sample_weight,
         )
-        recorder = Recorder(self.verbose, self.max_iter)
-        solve = SOLVERS[self.solver]
-        # The engine's own threads share the rows of large problems. BLAS threads
-        # would compete with them, and on small blocks they cost more than they
-        # save (a digits fit runs 4x slower with two), so BLAS gets one thread.
-        with _blas_controller().limit(limits=1, user_api="blas"):
-            result = solve(
-                objective,
-                x0,
-                max_iter=self.max_iter,
-                tol=self.tol,
-                learning_rate=self.learning_rate,
-                recorder=recorder,
-            )
-        self._warn_about(result, dtype)
+        hooks = []
+        if validation is not None:
+            hooks.append(self._validation_hook(objective, validation, unit_of_class, dtype))
+        monitor = Monitor(self.verbose, max_iter, hooks)
+        solver = SOLVERS[self.solver](self, rng, max_iter, state, validation is None)
+        try:
+            with one_blas_thread():
+                result = solver.minimize(objective, engine.pack(thetas), monitor)
+        finally:
+            close = getattr(getattr(objective, "loss", None), "close", None)
+            if close is not None:
+                close()
+        self._warn_about(result, dtype, continued, incremental)
 
+        curve = (list(self.loss_curve_) if continued else []) + result.loss_curve
+        x, loss = result.x, result.loss
+        hook = hooks[0] if hooks else None
+        if hook is not None and hook.best_x is not None:
+            # Early stopping keeps the weights of the lowest validation loss.
+            x, loss = hook.best_x, result.loss_curve[hook.best_index]
         self.classes_ = classes
         self.activation_ = self.activation
         self.output_activation_ = self.output_activation
-        thetas = [theta.copy() for theta in engine.unpack(result.x.astype(dtype), layer_sizes)]
-        thetas[-1] = thetas[-1][unit_of_class]
-        self.thetas_ = thetas
-        self.loss_ = float(result.loss)
-        previous_curve = self.loss_curve_ if warm else []
-        self.loss_curve_ = list(previous_curve) + result.loss_curve
-        self.n_iter_ = result.n_iter
-        return self
+        fitted = [theta.copy() for theta in engine.unpack(x.astype(dtype), layer_sizes)]
+        fitted[-1] = fitted[-1][unit_of_class]
+        self.thetas_ = fitted
+        self.loss_ = float(loss)
+        self.loss_curve_ = curve
+        self.best_loss_ = min(curve) if curve else float(loss)
+        self.n_iter_ = result.n_iter + (self.n_iter_ if incremental and continued else 0)
+        self.t_ = (self.t_ if continued else 0) + result.n_iter * X.shape[0]
+        if hook is not None:
+            self.validation_loss_curve_ = list(hook.losses)
+            self.validation_scores_ = list(hook.scores)
+            self.best_validation_score_ = (
+                hook.scores[hook.best_index] if hook.best_index is not None else None
+            )
+        elif not incremental:
+            self.validation_loss_curve_ = self.validation_scores_ = None
+            self.best_validation_score_ = None
+        self._unit_class = unit_class
+        self._solver_state = solver.get_state()
 
     @staticmethod
     def _output_unit_order(X, y_encoded, weights, class_weight):
@@ -409,38 +817,49 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                     f"{old!r}; fit with warm_start=False to start anew"
                 )
 
-    def _warn_about(self, result, dtype):
+    def _warn_about(self, result, dtype, continued, incremental):
         name = type(self).__name__
         if result.status == "not_finite":
-            warm = self.warm_start and hasattr(self, "thetas_")
-            start = "the previous fit's weights" if warm else "the initial weights"
+            start = "the previous fit's weights" if continued else "the initial weights"
             raise ValueError(
                 f"{name} cannot train: the cost at {start} is not finite (J = "
                 f"{result.loss}): the weights or the features are too large for "
                 f"{dtype.name}. Scale the features (e.g. with StandardScaler) or "
                 "lower epsilon_init."
             )
-        if result.status == "max_iter" and self.tol > 0:
-            advice = (
-                "increase max_iter or learning_rate, or try solver='L-BFGS-B'"
-                if self.solver == "gd"
-                else "increase max_iter"
-            )
+        stochastic = self.solver in STOCHASTIC_SOLVERS
+        if result.status == "max_iter" and self.tol > 0 and not incremental:
+            if stochastic:
+                watched = "validation" if self.early_stopping else "training"
+                what = (
+                    f"max_iter={self.max_iter} epochs ran before the {watched} loss stopped "
+                    f"improving by tol={self.tol:g}"
+                )
+                advice = "increase max_iter or learning_rate"
+            else:
+                what = (
+                    f"max_iter={self.max_iter} iterations ran before the gradient reached "
+                    f"tol={self.tol:g} ({result.message})"
+                )
+                advice = (
+                    "increase max_iter or learning_rate, or try solver='L-BFGS-B'"
+                    if self.solver == "gd"
+                    else "increase max_iter"
+                )
             warnings.warn(
-                f"{name} did not converge: max_iter={self.max_iter} iterations ran before "
-                f"the gradient reached tol={self.tol:g} ({result.message}). To fix it, "
-                f"{advice}; scaling the features (StandardScaler) also helps.",
+                f"{name} did not converge: {what}. To fix it, {advice}; scaling the "
+                "features (StandardScaler) also helps.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         elif result.status == "diverged":
             warnings.warn(
                 f"{name} stopped after {result.n_iter} iterations because training "
-                f"diverged ({result.message}): learning_rate={self.learning_rate:g} is too "
-                "large. Decrease learning_rate or scale the features; the weights before "
-                "the bad step were kept.",
+                f"diverged ({result.message}): learning_rate={self._learning_rate():g} is "
+                "too large. Decrease learning_rate or scale the features; the weights "
+                "before the bad step were kept.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         elif result.status == "stopped" and self.tol > 0:
             warnings.warn(
@@ -448,15 +867,20 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"without meeting tol={self.tol:g}: {result.message}. Scaling the features, "
                 "raising tol or trying another solver may help.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         elif result.status == "interrupted":
-            kept = "the initial" if result.n_iter == 0 else "the last completed iteration's"
+            what = "epochs" if stochastic else "iterations"
+            kept = (
+                "the last completed mini-batch's"
+                if stochastic
+                else ("the initial" if result.n_iter == 0 else "the last completed iteration's")
+            )
             warnings.warn(
                 f"{name}: training was interrupted (KeyboardInterrupt) after "
-                f"{result.n_iter} iterations; {kept} weights were kept.",
+                f"{result.n_iter} {what}; {kept} weights were kept.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
 
     # -- prediction -------------------------------------------------------------

@@ -363,32 +363,61 @@ class NetworkLoss:
             return self._fns[2](Z, np.asfortranarray(Y, dtype=Z.dtype), out, scratch, None)
 
 
-def bind(loss, X, Y, row_scale, reg_scale, y_total=None):
-    """``fun(theta_flat) -> (J, grad)`` of ``loss`` on fixed data, with ``fun.cost``.
+class Objective:
+    """The cost ``J`` of a loss on fixed training rows: what solvers minimise.
 
-    The data are fixed for ``fun``'s lifetime: the rows copied into a buffer are
-    not copied again.
+    ``objective(x)`` is ``(J, gradient)`` over all the rows; ``objective.batch(x,
+    rows)`` is the unbiased estimate of the same ``J`` and gradient from a subset
+    of the rows (a slice or an index array): each row's share is multiplied by
+    ``m / b`` for ``b`` rows, while the penalty stays that of all ``m`` rows. The
+    data are fixed for the objective's lifetime, so rows copied into a buffer are
+    not copied again. The gradient returned is a buffer of the loss, overwritten
+    by the next call.
     """
 
-    def fun(theta_flat):
-        return loss.loss_gradient(
-            theta_flat, X, Y, row_scale, reg_scale, y_total=y_total, fixed_input=True
+    def __init__(self, loss, X, Y, row_scale, reg_scale, y_total=None):
+        self.loss, self.X, self.Y = loss, X, Y
+        self.row_scale, self.reg_scale, self.y_total = row_scale, reg_scale, y_total
+        self.n_samples = X.shape[0]
+        self.layer_sizes = loss.layer_sizes
+        self.n_threads = loss.plan(self.n_samples)[2]
+
+    def __call__(self, theta_flat):
+        return self.loss.loss_gradient(
+            theta_flat,
+            self.X,
+            self.Y,
+            self.row_scale,
+            self.reg_scale,
+            y_total=self.y_total,
+            fixed_input=True,
         )
 
-    def cost_only(theta_flat):
-        return loss.loss_gradient(
+    def cost(self, theta_flat):
+        return self.loss.loss_gradient(
             theta_flat,
-            X,
-            Y,
-            row_scale,
-            reg_scale,
-            y_total=y_total,
+            self.X,
+            self.Y,
+            self.row_scale,
+            self.reg_scale,
+            y_total=self.y_total,
             need_grad=False,
             fixed_input=True,
         )[0]
 
-    fun.cost = cost_only
-    fun.n_threads = loss.plan(X.shape[0])[2]
-    fun.layer_sizes = loss.layer_sizes
-    fun.loss = loss
-    return fun
+    def batch(self, theta_flat, rows):
+        X = self.X[rows]
+        share = self.n_samples / X.shape[0]
+        if isinstance(self.row_scale, np.ndarray):
+            row_scale = self.row_scale[rows] * share
+        else:
+            row_scale = self.row_scale * share
+        y_total = None if self.y_total is None else self.y_total[rows]
+        return self.loss.loss_gradient(
+            theta_flat, X, self.Y[rows], row_scale, self.reg_scale, y_total=y_total
+        )
+
+
+def bind(loss, X, Y, row_scale, reg_scale, y_total=None):
+    """:class:`Objective` of ``loss`` on fixed data."""
+    return Objective(loss, X, Y, row_scale, reg_scale, y_total)

@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 
 from skbackprop import engine
-from skbackprop._solvers import SOLVERS, Recorder
+from skbackprop._monitor import Monitor
+from skbackprop._solvers import SCIPY_METHODS, GradientDescent, ScipyMinimize
+
+SOLVERS = ["gd", *SCIPY_METHODS]
 
 CENTER = np.array([1.0, -2.0, 3.0])
 
@@ -15,11 +18,17 @@ def quadratic(x):
     return 0.5 * float(r @ r), r.copy()
 
 
-def _solve(name, fun=quadratic, x0=None, **kw):
-    kw = {"max_iter": 500, "tol": 1e-8, "learning_rate": 0.5, **kw}
-    recorder = Recorder(verbose=kw.pop("verbose", 0), max_iter=kw["max_iter"])
+def make_solver(name, max_iter=500, tol=1e-8, learning_rate=0.5):
+    if name == "gd":
+        return GradientDescent(learning_rate, max_iter, tol)
+    return ScipyMinimize(name, max_iter, tol)
+
+
+def _solve(name, fun=quadratic, x0=None, verbose=0, hooks=(), **kw):
+    solver = make_solver(name, **kw)
+    monitor = Monitor(verbose, solver.max_iter, hooks)
     x0 = np.zeros(3) if x0 is None else x0
-    return SOLVERS[name](fun, x0, recorder=recorder, **kw)
+    return solver.minimize(fun, x0, monitor)
 
 
 @pytest.mark.parametrize("name", list(SOLVERS))
@@ -140,7 +149,7 @@ def test_gradient_descent_interrupted_between_evaluations(monkeypatch, k, n_iter
             raise KeyboardInterrupt
         return real_multiply(*args, **kwargs)
 
-    monkeypatch.setattr("skbackprop._solvers.np.multiply", multiply)
+    monkeypatch.setattr("skbackprop._solvers._full_batch.np.multiply", multiply)
     result = _solve("gd", tol=0.0, learning_rate=0.25)
     assert result.status == "interrupted"
     assert result.n_iter == n_iter
@@ -156,9 +165,7 @@ def test_gradient_descent_rejects_infinite_weights_behind_a_finite_cost():
     x0 = engine.pack(thetas)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        result = SOLVERS["gd"](
-            fun, x0, max_iter=3, tol=0.0, learning_rate=1e300, recorder=Recorder(0, 3)
-        )
+        result = GradientDescent(1e300, 3, 0.0).minimize(fun, x0, Monitor(0, 3))
     assert result.status == "diverged"
     assert np.isfinite(result.x).all()
     assert np.array_equal(result.x, x0)

@@ -1,0 +1,146 @@
+"""Per-iteration bookkeeping and hooks that may stop a fit.
+
+Every solver calls :meth:`Monitor.iteration` once per completed iteration (an
+epoch for the mini-batch solvers) with the weights and the loss. The monitor
+records the loss curve and the last completed iterate, prints progress, and
+asks each of its hooks whether to go on; a hook that answers "stop" ends the
+fit cleanly, which the solver reports as ``"early_stopped"``, never as an
+interruption. This module imports nothing of the package: hooks see only flat
+weight vectors and numbers.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Monitor", "SolverResult", "ValidationStopping"]
+
+
+@dataclass
+class SolverResult:
+    """What a solver returns.
+
+    ``status`` is one of "converged" (the solver's own stopping rule was met),
+    "max_iter", "diverged", "interrupted", "early_stopped" (a hook of the
+    monitor asked to stop), "stopped" (the optimiser stopped short of its rule;
+    ``message`` says why) or "not_finite" (J is not finite at ``x0``, so
+    nothing was tried).
+    """
+
+    x: np.ndarray
+    loss: float
+    n_iter: int
+    status: str
+    message: str = ""
+    loss_curve: list = field(default_factory=list)
+
+
+class ValidationStopping:
+    """Early stopping on a held-out loss; keeps the weights where it was lowest.
+
+    Parameters
+    ----------
+    evaluate : callable
+        ``evaluate(x) -> (loss, score)`` on the held-out rows.
+    n_iter_no_change : int
+        Iterations allowed without an improvement; one more stops the fit.
+    tol : float
+        An iteration improves when its loss is below the best so far minus tol.
+    """
+
+    def __init__(self, evaluate, n_iter_no_change, tol=0.0):
+        self.evaluate = evaluate
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.losses = []
+        self.scores = []
+        self.best_loss = np.inf
+        self.best_x = None
+        self.best_index = None  # into the iterations of this fit
+        self.no_improvement = 0
+
+    def __call__(self, n, x, loss):
+        val_loss, score = self.evaluate(x)
+        val_loss = float(val_loss)
+        self.losses.append(val_loss)
+        self.scores.append(float(score))
+        if val_loss < self.best_loss - self.tol:
+            self.no_improvement = 0
+        else:
+            self.no_improvement += 1
+        if val_loss < self.best_loss:
+            self.best_loss, self.best_x, self.best_index = val_loss, np.array(x), n - 1
+        return self.no_improvement > self.n_iter_no_change
+
+    def reset_patience(self):
+        self.no_improvement = 0
+
+    def describe(self):
+        return (
+            f"the validation loss did not improve by more than tol={self.tol:g} for "
+            f"{self.n_iter_no_change} consecutive iterations"
+        )
+
+
+class Monitor:
+    """Bookkeeping that every solver calls once per completed iteration.
+
+    Parameters
+    ----------
+    verbose : int
+        0: silent; 1: about 20 progress lines per fit; 2: every iteration.
+    max_iter : int
+        Used to space the progress lines.
+    hooks : list of callables
+        ``hook(n, x, loss) -> bool``; True asks to stop. A hook may have
+        ``reset_patience()`` (called when a solver declines the stop, e.g. by
+        lowering its learning rate) and ``describe()`` (the reason, in words).
+    """
+
+    def __init__(self, verbose=0, max_iter=1, hooks=()):
+        self.verbose = int(verbose)
+        self.every = 1 if self.verbose >= 2 else max(1, max_iter // 20)
+        self.hooks = list(hooks)
+        self.loss_curve = []
+        self.x = None
+        self.loss = None
+        self.grad_max = np.nan
+        self.stopped_by = None
+        self._start = time.perf_counter()
+
+    def iteration(self, x, loss, grad_max=None):
+        """Record a completed iteration; return True if a hook asks to stop."""
+        self.loss_curve.append(float(loss))
+        self.x = np.array(x, copy=True)
+        self.loss = float(loss)
+        self.grad_max = np.nan if grad_max is None else float(grad_max)
+        n = len(self.loss_curve)
+        if self.verbose and (n % self.every == 0 or n == 1):
+            grad_text = "" if grad_max is None else f", max|gradient| = {grad_max:.3e}"
+            elapsed = time.perf_counter() - self._start
+            print(f"Iteration {n}, loss = {loss:.8f}{grad_text}, {elapsed:.2f} s", flush=True)
+        self.stopped_by = None
+        for hook in self.hooks:
+            if hook(n, self.x, self.loss):
+                self.stopped_by = hook
+        return self.stopped_by is not None
+
+    def reset_patience(self):
+        for hook in self.hooks:
+            getattr(hook, "reset_patience", lambda: None)()
+
+    def stop_message(self):
+        hook = self.stopped_by
+        return getattr(hook, "describe", lambda: "a hook asked to stop")()
+
+    @property
+    def n_iter(self):
+        return len(self.loss_curve)
+
+    def result(self, status, message, x=None, loss=None):
+        x = self.x if x is None else x
+        loss = self.loss if loss is None else loss
+        if self.verbose:
+            print(f"Stopped after {self.n_iter} iterations ({status}): {message}", flush=True)
+        return SolverResult(x, loss, self.n_iter, status, message, self.loss_curve)

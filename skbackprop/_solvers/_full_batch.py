@@ -1,0 +1,206 @@
+"""Full-batch solvers: gradient descent and the gradient-based scipy.optimize methods.
+
+``tol`` bounds the largest absolute gradient component (first-order
+optimality) for every one of them.
+"""
+
+import numpy as np
+from scipy.optimize import minimize
+
+# Stop gradient descent when J grows past this multiple of max(J at start, 1):
+# the learning rate is too large and the weights are running away.
+DIVERGENCE_FACTOR = 10.0
+NOT_FINITE_AT_START = "the cost at the starting weights is not finite"
+SCIPY_METHODS = ("L-BFGS-B", "CG", "BFGS", "TNC")
+# TNC counts function evaluations in a C int.
+_TNC_MAX_FUN = np.iinfo(np.int32).max
+
+
+def _max_abs(grad):
+    return float(np.max(np.abs(grad))) if grad.size else 0.0
+
+
+class GradientDescent:
+    """Full-batch gradient descent: ``x := x - learning_rate * gradient``.
+
+    Stops when ``max|gradient| <= tol`` or after ``max_iter`` steps. If the cost
+    becomes non-finite or grows past ``DIVERGENCE_FACTOR`` times its starting
+    value, the step is undone and the descent stops with status "diverged".
+    It has no state between fits: a warm start continues from the weights alone.
+    """
+
+    stochastic = False
+
+    def __init__(self, learning_rate=0.5, max_iter=1000, tol=1e-4):
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def get_state(self):
+        return None
+
+    def minimize(self, fun, x0, monitor):
+        tol, learning_rate = self.tol, self.learning_rate
+        x = np.array(x0, copy=True)
+        J, grad = fun(x)
+        J_prev = J_start = float(J)
+        if not np.isfinite(J_start):
+            return monitor.result("not_finite", NOT_FINITE_AT_START, x, J_start)
+        x_prev = np.empty_like(x)
+        step = np.empty_like(x)
+        grad_max = _max_abs(grad)
+        if grad_max <= tol:
+            return monitor.result("converged", f"max|gradient| = {grad_max:.3e} <= tol", x, J_start)
+        limit = DIVERGENCE_FACTOR * max(J_start, 1.0)
+        stepped = False  # whether x holds a step whose cost is not known yet
+        try:
+            for _ in range(self.max_iter):
+                x_prev[...] = x
+                # A huge step overflows to inf: caught below, not a warning.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    np.multiply(grad, learning_rate, out=step)
+                    x -= step
+                stepped = True
+                J, grad = fun(x)
+                stepped = False
+                # J can stay finite with infinite weights: a saturated sigmoid unit
+                # maps infinite inputs to exactly 0 or 1.
+                if not (np.isfinite(J) and J <= limit and np.isfinite(x).all()):
+                    x[...] = x_prev
+                    return monitor.result(
+                        "diverged",
+                        f"the cost went from {J_prev:.6g} to {float(J):.6g} in one step",
+                        x,
+                        J_prev,
+                    )
+                J_prev = float(J)
+                grad_max = _max_abs(grad)
+                stop = monitor.iteration(x, J_prev, grad_max)
+                if grad_max <= tol:
+                    return monitor.result("converged", f"max|gradient| = {grad_max:.3e} <= tol")
+                if stop:
+                    return monitor.result("early_stopped", monitor.stop_message())
+        except KeyboardInterrupt:
+            if stepped:
+                x[...] = x_prev
+            return monitor.result("interrupted", "KeyboardInterrupt", x, J_prev)
+        return monitor.result("max_iter", f"max|gradient| = {grad_max:.3e} > tol = {tol:g}")
+
+
+class _MaxIterReached(Exception):
+    pass
+
+
+class _HookStop(Exception):
+    pass
+
+
+class _NotFiniteAtStart(Exception):
+    pass
+
+
+class ScipyMinimize:
+    """``scipy.optimize.minimize(method=method, jac=True)``, stopped by the gradient.
+
+    Only ``tol`` on max|gradient| may end a fit as converged: scipy's other
+    tests (on the change in J or x) are switched off. The optimiser's memory
+    (L-BFGS-B's pairs, BFGS's matrix) is not kept between fits.
+    """
+
+    stochastic = False
+
+    def __init__(self, method="L-BFGS-B", max_iter=1000, tol=1e-4):
+        self.method = method
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def get_state(self):
+        return None
+
+    def minimize(self, fun, x0, monitor):
+        method, max_iter, tol = self.method, self.max_iter, self.tol
+        # Last evaluation, so that the per-iteration callback need not recompute J;
+        # and the cost at x0, to keep x0 if Ctrl-C comes before the first iteration.
+        last = {"x": None, "J": None, "grad_max": None}
+        x0 = np.asarray(x0, dtype=np.float64)
+        start = {"J": None}
+
+        def fun_copy(x):
+            J, grad = fun(x)
+            if start["J"] is None and np.array_equal(x, x0):
+                start["J"] = float(J)
+                if not np.isfinite(J):
+                    # Returned as "worse" below, it would come with a zero
+                    # gradient that the optimiser takes for convergence.
+                    raise _NotFiniteAtStart
+            if not np.isfinite(J):
+                # Far-off trial points of a line search: tell the optimiser "worse".
+                return np.inf, np.zeros(grad.shape)
+            last["x"], last["J"] = x.copy(), float(J)
+            last["grad_max"] = _max_abs(grad)
+            # A float64 copy: scipy's methods keep their state in float64, and fun
+            # reuses its gradient buffer.
+            return float(J), grad.astype(np.float64)
+
+        def callback(xk):
+            if last["x"] is not None and np.array_equal(xk, last["x"]):
+                J, grad_max = last["J"], last["grad_max"]
+            else:
+                J, grad = fun(xk)
+                J, grad_max = float(J), _max_abs(grad)
+            stop = monitor.iteration(xk, J, grad_max)
+            if grad_max <= tol:
+                return  # the method's own gtol test ends it as converged
+            if stop:
+                raise _HookStop
+            if monitor.n_iter >= max_iter:
+                raise _MaxIterReached
+
+        options = {"gtol": tol, "maxiter": max_iter}
+        # Only tol, on the gradient, may stop a fit early: the other stopping
+        # tests (on the change in J or x) are switched off.
+        if method == "L-BFGS-B":
+            options["maxfun"] = max(15000, 10 * max_iter)
+            options["ftol"] = 0.0
+        elif method == "TNC":
+            del options["maxiter"]  # TNC counts function evaluations, not iterations
+            options["maxfun"] = min(max(100 * max_iter, 1000), _TNC_MAX_FUN)
+            options["ftol"] = options["xtol"] = 0.0
+        try:
+            res = minimize(
+                fun_copy, x0, jac=True, method=method, callback=callback, options=options
+            )
+        except _NotFiniteAtStart:
+            return monitor.result("not_finite", NOT_FINITE_AT_START, x0.copy(), start["J"])
+        except _MaxIterReached:
+            return monitor.result(
+                "max_iter", f"max|gradient| = {monitor.grad_max:.3e} > tol = {tol:g}"
+            )
+        except _HookStop:
+            return monitor.result("early_stopped", monitor.stop_message())
+        except KeyboardInterrupt:
+            if monitor.x is not None:
+                return monitor.result("interrupted", "KeyboardInterrupt")
+            if start["J"] is None:  # nothing computed yet: let Ctrl-C through
+                raise
+            return monitor.result("interrupted", "KeyboardInterrupt", x0.copy(), start["J"])
+        # The status comes from the gradient: scipy also reports success for its
+        # own stopping tests, and failure at maxiter where the last iterate met tol.
+        if monitor.x is not None:
+            grad_max = monitor.grad_max
+        elif last["x"] is not None and np.array_equal(last["x"], res.x):
+            grad_max = last["grad_max"]  # converged at x0, with no iteration
+        else:
+            grad_max = np.inf
+        status = "converged" if grad_max <= tol else "stopped"
+        if (
+            monitor.n_iter >= max_iter
+            and status == "stopped"
+            and "ITERATIONS" in str(res.message).upper()
+        ):
+            status = "max_iter"
+        if monitor.x is None:  # no iteration completed: keep the optimiser's point
+            return monitor.result(
+                status, str(res.message), np.array(res.x, copy=True), float(res.fun)
+            )
+        return monitor.result(status, str(res.message))

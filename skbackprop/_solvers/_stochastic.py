@@ -1,0 +1,267 @@
+"""Mini-batch solvers: SGD (with momentum or Nesterov's) and Adam.
+
+They follow scikit-learn's ``_stochastic_optimizers.py`` (the same updates,
+defaults and learning-rate schedules), with two differences a caller can rely
+on:
+
+- the state (velocities, Adam's moments and step count, the current learning
+  rate, the shuffling stream and the stopping counters) is kept between calls,
+  so ``partial_fit`` and warm starts continue it instead of resetting it;
+- every step is committed at once: the new weights and moments are computed
+  into spare buffers and swapped in by a single assignment, so a
+  KeyboardInterrupt at any instant leaves the weights and moments of the last
+  completed batch, consistent with each other.
+"""
+
+import math
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+NOT_FINITE_AT_START = "the cost of the first mini-batch at the starting weights is not finite"
+# The adaptive schedule stops once its learning rate falls to this.
+MIN_ADAPTIVE_LEARNING_RATE = 1e-6
+
+
+class _Stochastic:
+    """What SGD and Adam share: batching, shuffling, epochs, the stopping rule.
+
+    Stopping rule (scikit-learn's): an epoch improves when its loss is below the
+    best epoch loss minus ``tol``; after more than ``n_iter_no_change`` epochs
+    without an improvement the fit ends as converged (or, for the adaptive
+    schedule, the learning rate is divided by 5 first).
+    """
+
+    stochastic = True
+    n_arrays = 0  # optimiser vectors shaped like x
+
+    def __init__(
+        self,
+        learning_rate=1e-3,
+        *,
+        batch_size="auto",
+        shuffle=True,
+        random_state=None,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        training_rule=True,
+        state=None,
+    ):
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.training_rule = training_rule
+        self._state = state
+
+    def get_state(self):
+        """The state that a later fit or ``partial_fit`` continues (a dict)."""
+        return self._state
+
+    def _new_state(self, x0):
+        return {
+            "kind": type(self).__name__,
+            "arrays": [np.zeros_like(x0) for _ in range(self.n_arrays)],
+            "t": 0,  # steps taken
+            "samples_seen": 0,
+            "learning_rate": float(self.learning_rate),
+            "rng": check_random_state(self.random_state),
+            "best_loss": np.inf,
+            "no_improvement": 0,
+        }
+
+    def _usable(self, state, x0):
+        return (
+            state is not None
+            and state.get("kind") == type(self).__name__
+            and all(a.shape == x0.shape and a.dtype == x0.dtype for a in state["arrays"])
+        )
+
+    def _epoch_end(self, state):
+        """A schedule's change of learning rate after each epoch (none by default)."""
+
+    def _decline_stop(self, state):
+        """True to go on after a stop request, having changed something (SGD adaptive)."""
+        return False
+
+    def minimize(self, objective, x0, monitor):
+        n = objective.n_samples
+        batch = min(200, n) if self.batch_size == "auto" else min(int(self.batch_size), n)
+        batch = max(batch, 1)
+        state = self._state if self._usable(self._state, x0) else self._new_state(x0)
+        rng = state["rng"]
+        # The committed step: (x, optimiser arrays, steps taken), replaced whole.
+        committed = (np.array(x0, copy=True), state["arrays"], state["t"])
+        spare = (np.empty_like(x0), [np.empty_like(a) for a in state["arrays"]])
+        scratch = np.empty_like(x0)
+        status, message = "max_iter", f"max_iter={self.max_iter} epochs reached"
+        batch_losses, rows_done = 0.0, 0
+        try:
+            for _ in range(self.max_iter):
+                order = rng.permutation(n) if self.shuffle else None
+                batch_losses, rows_done = 0.0, 0
+                for start in range(0, n, batch):
+                    stop = min(start + batch, n)
+                    rows = slice(start, stop) if order is None else order[start:stop]
+                    J, grad = objective.batch(committed[0], rows)
+                    if not np.isfinite(J):
+                        status = "not_finite" if committed[2] == 0 else "diverged"
+                        message = (
+                            NOT_FINITE_AT_START
+                            if status == "not_finite"
+                            else f"the cost of a mini-batch became {J}"
+                        )
+                        raise _Stop
+                    new = self._step(committed, spare, grad, scratch, state["learning_rate"])
+                    # J can stay finite with infinite weights (saturated sigmoids).
+                    if not np.isfinite(new[0]).all():
+                        status, message = "diverged", "a step made the weights non-finite"
+                        raise _Stop
+                    spare = (committed[0], committed[1])
+                    committed = new
+                    batch_losses += J * (stop - start)
+                    rows_done = stop
+                epoch_loss = batch_losses / n
+                batch_losses, rows_done = 0.0, 0
+                state["samples_seen"] += n
+                self._epoch_end(state)
+                stop_asked = monitor.iteration(committed[0], epoch_loss)
+                if stop_asked and not self._decline_stop(state):
+                    status, message = "early_stopped", monitor.stop_message()
+                    break
+                if stop_asked:
+                    monitor.reset_patience()
+                if self.training_rule and self._no_improvement(state, epoch_loss):
+                    if not self._decline_stop(state):
+                        status = "converged"
+                        message = (
+                            f"the training loss did not improve by more than tol={self.tol:g} "
+                            f"for {self.n_iter_no_change} consecutive epochs"
+                        )
+                        break
+                    state["no_improvement"] = 0
+        except _Stop:
+            pass
+        except KeyboardInterrupt:
+            status, message = "interrupted", "KeyboardInterrupt"
+        x, arrays, t = committed
+        state["arrays"], state["t"] = arrays, t
+        self._state = state
+        if monitor.n_iter:
+            loss = monitor.loss
+        elif rows_done:
+            # Stopped in the first epoch: the mean over its completed batches.
+            loss = batch_losses / rows_done
+        else:
+            loss = np.nan if status != "not_finite" else np.inf
+        return monitor.result(status, message, x, loss)
+
+    def _no_improvement(self, state, epoch_loss):
+        if epoch_loss > state["best_loss"] - self.tol:
+            state["no_improvement"] += 1
+        else:
+            state["no_improvement"] = 0
+        if epoch_loss < state["best_loss"]:
+            state["best_loss"] = epoch_loss
+        return state["no_improvement"] > self.n_iter_no_change
+
+
+class _Stop(Exception):
+    pass
+
+
+class SGD(_Stochastic):
+    """Mini-batch stochastic gradient descent with momentum.
+
+    ``v := momentum v - lr g``; then ``x := x + v``, or with Nesterov's momentum
+    ``x := x + momentum v - lr g``. Schedules of ``lr``: "constant";
+    "invscaling", ``lr = learning_rate / (samples_seen + 1) ** power_t`` after
+    each epoch; "adaptive", divided by 5 each time the stopping rule would end
+    the fit, which it ends only once ``lr`` falls to 1e-6.
+    """
+
+    n_arrays = 1
+
+    def __init__(
+        self,
+        learning_rate=1e-3,
+        *,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        schedule="constant",
+        power_t=0.5,
+        **kwargs,
+    ):
+        super().__init__(learning_rate, **kwargs)
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.schedule = schedule
+        self.power_t = power_t
+
+    def _step(self, committed, spare, grad, scratch, lr):
+        x, (v,), t = committed
+        x_new, (v_new,) = spare
+        np.multiply(grad, lr, out=scratch)
+        np.multiply(v, self.momentum, out=v_new)
+        v_new -= scratch
+        if self.nesterovs_momentum:
+            np.multiply(v_new, self.momentum, out=x_new)
+            x_new -= scratch
+            x_new += x
+        else:
+            np.add(x, v_new, out=x_new)
+        return (x_new, [v_new], t + 1)
+
+    def _epoch_end(self, state):
+        if self.schedule == "invscaling":
+            state["learning_rate"] = float(self.learning_rate) / (
+                state["samples_seen"] + 1
+            ) ** float(self.power_t)
+
+    def _decline_stop(self, state):
+        if self.schedule != "adaptive" or state["learning_rate"] <= MIN_ADAPTIVE_LEARNING_RATE:
+            return False
+        state["learning_rate"] /= 5.0
+        return True
+
+
+class Adam(_Stochastic):
+    """Adam (Kingma and Ba, 2014), as scikit-learn's MLPClassifier runs it.
+
+    ``m := beta_1 m + (1 - beta_1) g``, ``v := beta_2 v + (1 - beta_2) g**2``,
+    ``x := x - lr_t m / (sqrt(v) + epsilon)`` with
+    ``lr_t = learning_rate sqrt(1 - beta_2**t) / (1 - beta_1**t)`` at step t.
+    """
+
+    n_arrays = 2
+
+    def __init__(self, learning_rate=1e-3, *, beta_1=0.9, beta_2=0.999, epsilon=1e-8, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+    def _step(self, committed, spare, grad, scratch, lr):
+        x, (m, v), t = committed
+        x_new, (m_new, v_new) = spare
+        t += 1
+        b1, b2 = self.beta_1, self.beta_2
+        np.multiply(m, b1, out=m_new)
+        np.multiply(grad, 1.0 - b1, out=scratch)
+        m_new += scratch
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1.0 - b2
+        np.multiply(v, b2, out=v_new)
+        v_new += scratch
+        # A Python float, so that float32 weights are updated in float32.
+        lr_t = lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+        np.sqrt(v_new, out=scratch)
+        scratch += self.epsilon
+        np.divide(m_new, scratch, out=scratch)
+        scratch *= lr_t
+        np.subtract(x, scratch, out=x_new)
+        return (x_new, [m_new, v_new], t)
