@@ -163,6 +163,7 @@ class NetworkLoss:
         self._theta_views = []  # (flat, views) of the last two weight vectors
         self._pool = None
         self._pool_pid = None
+        self._plans = {}  # rows -> plan: mini-batches ask for the same few sizes
 
     # -- pieces -----------------------------------------------------------------
 
@@ -224,6 +225,12 @@ class NetworkLoss:
 
     def plan(self, m):
         """``(block, ranges, n_threads)`` for an evaluation on ``m`` rows."""
+        plan = self._plans.get(m)
+        if plan is None:
+            plan = self._plans[m] = self._new_plan(m)
+        return plan
+
+    def _new_plan(self, m):
         block = self._block(m)
         n_blocks = max(1, -(-m // block))
         parts = n_parts(m, self.n_params, block) if self.parts is None else self.parts
