@@ -1,4 +1,4 @@
-"""scikit-learn's full estimator check suite: the default estimator, each solver, softmax."""
+"""scikit-learn's full estimator check suite: the default estimator, every solver, softmax."""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -7,7 +7,9 @@ from skbackprop import BackpropClassifier
 ESTIMATORS = [
     BackpropClassifier(),
     BackpropClassifier(output_activation="softmax", activation="relu", solver="L-BFGS-B"),
-] + [BackpropClassifier(solver=solver) for solver in ("L-BFGS-B", "CG", "BFGS", "TNC")]
+] + [
+    BackpropClassifier(solver=solver) for solver in ("sgd", "adam", "L-BFGS-B", "CG", "BFGS", "TNC")
+]
 
 
 def expected_failed_checks(estimator):

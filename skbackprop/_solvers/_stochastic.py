@@ -116,7 +116,9 @@ class _Stochastic:
                             else f"the cost of a mini-batch became {J}"
                         )
                         raise _Stop
-                    new = self._step(committed, spare, grad, scratch, state["learning_rate"])
+                    # A huge step overflows to inf: caught below, not a warning.
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        new = self._step(committed, spare, grad, scratch, state["learning_rate"])
                     # J can stay finite with infinite weights (saturated sigmoids).
                     if not np.isfinite(new[0]).all():
                         status, message = "diverged", "a step made the weights non-finite"
