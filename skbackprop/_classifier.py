@@ -514,8 +514,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         y_encoded = self._encode(y, classes, "y")
         if first:
             weights = self._unit_weights(X.shape[0], sample_weight)
-            class_weight = np.bincount(y_encoded, weights=weights, minlength=len(classes))
-            unit_class = self._output_unit_order(X, y_encoded, weights, class_weight)
+            unit_class = self._output_unit_order(X, y_encoded, weights, len(classes))
             state = None
         else:
             unit_class = self._unit_class
@@ -591,8 +590,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             self._check_warm_start(classes, layer_sizes)
             unit_class, state = self._unit_class, self._solver_state
         else:
-            class_weight = np.bincount(y_encoded, weights=weights, minlength=len(classes))
-            unit_class = self._output_unit_order(X, y_encoded, weights, class_weight)
+            unit_class = self._output_unit_order(X, y_encoded, weights, len(classes))
             state = None
         # One stream for the initial weights, the validation split and the
         # shuffling, as in MLPClassifier; sgd and adam keep theirs in their state.
@@ -602,9 +600,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             X_val, y_val, sample_weight_val = validation
             validation = (X_val, self._encode(y_val, classes, "y_val"), sample_weight_val)
         elif self.early_stopping:
-            X, y_encoded, sample_weight, validation = self._split(
-                X, y_encoded, sample_weight, rng, classes
-            )
+            X, y_encoded, sample_weight, validation = self._split(X, y_encoded, sample_weight, rng)
         self._train(
             X,
             y_encoded,
@@ -633,7 +629,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         )
         return X_val, y_val, sample_weight_val
 
-    def _split(self, X, y_encoded, sample_weight, rng, classes):
+    def _split(self, X, y_encoded, sample_weight, rng):
         """Hold out validation_fraction of the rows, stratified by class, seeded by rng."""
         rows = np.arange(X.shape[0])
         try:
@@ -760,7 +756,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         self._solver_state = solver.get_state()
 
     @staticmethod
-    def _output_unit_order(X, y_encoded, weights, class_weight):
+    def _output_unit_order(X, y_encoded, weights, n_classes):
         """Which class each output unit stands for: ``unit_class[j]``.
 
         Units are ordered by class weight (largest first), then by class centroid:
@@ -769,7 +765,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         a fit unchanged, and shuffling rows, or repeating them instead of weighting
         them, changes only the order of summation.
         """
-        membership = np.zeros((len(class_weight), X.shape[0]))
+        class_weight = np.bincount(y_encoded, weights=weights, minlength=n_classes)
+        membership = np.zeros((n_classes, X.shape[0]))
         membership[y_encoded, np.arange(X.shape[0])] = weights
         with np.errstate(over="ignore", invalid="ignore"):
             centroids = membership @ X

@@ -390,17 +390,12 @@ class Objective:
         self.n_threads = loss.plan(self.n_samples)[2]
 
     def __call__(self, theta_flat):
-        return self.loss.loss_gradient(
-            theta_flat,
-            self.X,
-            self.Y,
-            self.row_scale,
-            self.reg_scale,
-            y_total=self.y_total,
-            fixed_input=True,
-        )
+        return self._all_rows(theta_flat, need_grad=True)
 
     def cost(self, theta_flat):
+        return self._all_rows(theta_flat, need_grad=False)[0]
+
+    def _all_rows(self, theta_flat, need_grad):
         return self.loss.loss_gradient(
             theta_flat,
             self.X,
@@ -408,9 +403,9 @@ class Objective:
             self.row_scale,
             self.reg_scale,
             y_total=self.y_total,
-            need_grad=False,
+            need_grad=need_grad,
             fixed_input=True,
-        )[0]
+        )
 
     def batch(self, theta_flat, rows):
         X = self.X[rows]

@@ -393,7 +393,7 @@ def test_held_out_split_is_stratified_and_keeps_the_weights():
     y = np.repeat([0, 1, 2, 3], [100, 50, 40, 10])
     w = rng.uniform(0.5, 2, size=200)
     clf = BackpropClassifier(validation_fraction=0.2)
-    X_tr, _y_tr, _w_tr, (X_val, y_val, w_val) = clf._split(X, y, w, rng, np.arange(4))
+    X_tr, _y_tr, _w_tr, (X_val, y_val, w_val) = clf._split(X, y, w, rng)
     assert np.bincount(y_val).tolist() == [20, 10, 8, 2]
     assert len(X_tr) + len(X_val) == 200
     # each row keeps its weight, wherever it went
