@@ -54,6 +54,7 @@ SEED = 10
 clf_a = BackpropClassifier(
     hidden_layer_sizes=(5, 5),
     activation="sigmoid",
+    output_activation="sigmoid",
     solver="gd",
     learning_rate=0.5,
     reg_lambda=0.0,
@@ -93,6 +94,7 @@ print(
 clf_b = BackpropClassifier(
     hidden_layer_sizes=(5, 5),
     activation="sigmoid",
+    output_activation="sigmoid",
     solver="gd",
     learning_rate=0.5,
     reg_lambda=0.0,
@@ -123,6 +125,7 @@ print(
 clf_c = BackpropClassifier(
     hidden_layer_sizes=(5, 5),
     activation="sigmoid",
+    output_activation="sigmoid",
     solver="L-BFGS-B",
     reg_lambda=0.0,
     max_iter=200,

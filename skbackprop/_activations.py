@@ -68,6 +68,14 @@ def relu_derivative(a, delta, scratch):
     return delta
 
 
+# Where g'(z) is below a thousandth of its peak, a unit passes (almost) no
+# gradient back: it is saturated (sigmoid, tanh) or dead (relu).
+SATURATED = {
+    "sigmoid": lambda a: a * (1.0 - a) < 2.5e-4,
+    "tanh": lambda a: 1.0 - a * a < 1e-3,
+    "relu": lambda a: a <= 0,
+}
+
 HIDDEN_ACTIVATIONS = {
     "sigmoid": (sigmoid, sigmoid_derivative),
     "tanh": (tanh, tanh_derivative),

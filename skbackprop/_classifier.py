@@ -27,7 +27,7 @@ _FLOAT_DTYPES = (np.float64, np.float32)
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 SCHEDULES = ("constant", "invscaling", "adaptive")
 # The default step size of each solver (learning_rate="auto").
-DEFAULT_LEARNING_RATES = {"gd": 0.5, "sgd": 1e-3, "adam": 1e-3}
+DEFAULT_LEARNING_RATES = {"gd": 1.0, "sgd": 1e-3, "adam": 1e-3}
 
 
 def _stochastic_kwargs(clf, rng, max_iter, state, training_rule):
@@ -98,23 +98,32 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     The network is the list of Theta matrices of :mod:`skbackprop.engine`:
     ``thetas_[l]`` has shape ``(s_{l+1}, s_l + 1)`` with the bias weights in
     column 0. There is one output unit per class (two for a binary problem). With
-    sigmoid output units (the default) the cost is the cross-entropy summed over
-    the output units; with a softmax output layer it is the categorical
-    cross-entropy, as in scikit-learn's ``MLPClassifier``. Either way it adds
-    ``reg_lambda / (2 m)`` times the squared non-bias weights.
+    a softmax output layer (the default) the cost is the categorical
+    cross-entropy, as in scikit-learn's ``MLPClassifier``; with the seed's
+    sigmoid output units it is the cross-entropy summed over the output units.
+    Either way it adds ``reg_lambda / (2 m)`` times the squared non-bias weights.
 
     Scale the features (e.g. with ``StandardScaler`` in a ``Pipeline``): on
     large raw values sigmoid and tanh units saturate, their gradients vanish,
-    and training stalls.
+    and training stalls; full-batch gradient descent with one step size for
+    every weight also cannot follow features whose scales differ a thousandfold.
+    A fit that ends on such a model (saturated hidden units, or one class
+    predicted for nearly every row) warns with a ``ConvergenceWarning``, and a
+    first step that diverges is an error.
+
+    The defaults (tanh hidden units, softmax outputs, step 1.0, ``tol=3e-4``)
+    reach scikit-learn's default ``MLPClassifier`` accuracy on standardised
+    data; the seed's network is ``activation="sigmoid",
+    output_activation="sigmoid", learning_rate=0.5``.
 
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default=(25,)
         Units of each hidden layer; ``()`` means no hidden layer (one logistic
         regression per class).
-    activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
+    activation : {"sigmoid", "tanh", "relu"}, default="tanh"
         Activation of the hidden units.
-    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+    output_activation : {"sigmoid", "softmax"}, default="softmax"
         Output units: independent sigmoids, one per class, whose outputs
         :meth:`predict_proba` normalises; or a softmax, whose outputs are the
         class probabilities.
@@ -130,12 +139,12 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         full one, with the penalty of all ``m`` rows.
     learning_rate : float or "auto", default="auto"
         Step size: alpha of gradient descent, the initial step of sgd and adam.
-        "auto" is 0.5 for "gd" and 0.001 for "sgd" and "adam" (MLPClassifier's
+        "auto" is 1.0 for "gd" and 0.001 for "sgd" and "adam" (MLPClassifier's
         ``learning_rate_init``). Unused by the scipy methods. Must be > 0.
-    max_iter : int, default=1000
+    max_iter : int, default=5000
         Maximum number of iterations: gradient steps, iterations of the scipy
         method, or epochs (passes over the data) of sgd and adam. Must be >= 1.
-    tol : float, default=1e-4
+    tol : float, default=3e-4
         Stopping tolerance. gd and the scipy methods stop when the largest
         absolute component of the gradient is at most ``tol``; sgd and adam stop
         when the epoch loss has not improved by ``tol`` for more than
@@ -251,13 +260,13 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         hidden_layer_sizes=(25,),
-        activation="sigmoid",
-        output_activation="sigmoid",
+        activation="tanh",
+        output_activation="softmax",
         solver="gd",
         reg_lambda=1e-4,
         learning_rate="auto",
-        max_iter=1000,
-        tol=1e-4,
+        max_iter=5000,
+        tol=3e-4,
         batch_size="auto",
         shuffle=True,
         learning_rate_schedule="constant",
@@ -720,18 +729,27 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         try:
             with one_blas_thread():
                 result = solver.minimize(objective, engine.pack(thetas), monitor)
+            x, loss = result.x, result.loss
+            hook = hooks[0] if hooks else None
+            if hook is not None and hook.best_x is not None:
+                # Early stopping keeps the weights of the lowest validation loss.
+                x, loss = hook.best_x, result.loss_curve[hook.best_index]
+            cause = None
+            if self.tol > 0 and result.status in (
+                "converged",
+                "early_stopped",
+                "max_iter",
+                "stopped",
+            ):
+                cause = self._learned_nothing(objective.loss, x, X, unit_of_class[y_encoded])
         finally:
             close = getattr(getattr(objective, "loss", None), "close", None)
             if close is not None:
                 close()
-        self._warn_about(result, dtype, continued, incremental)
+        x0_kept = result.status == "diverged" and np.array_equal(result.x, engine.pack(thetas))
+        self._warn_about(result, dtype, continued, incremental, cause, x0_kept)
 
         curve = (list(self.loss_curve_) if continued else []) + result.loss_curve
-        x, loss = result.x, result.loss
-        hook = hooks[0] if hooks else None
-        if hook is not None and hook.best_x is not None:
-            # Early stopping keeps the weights of the lowest validation loss.
-            x, loss = hook.best_x, result.loss_curve[hook.best_index]
         self.classes_ = classes
         self.activation_ = self.activation
         self.output_activation_ = self.output_activation
@@ -814,8 +832,58 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                     f"{old!r}; fit with warm_start=False to start anew"
                 )
 
-    def _warn_about(self, result, dtype, continued, incremental):
+    def _learned_nothing(self, loss, x, X, y_units):
+        """What shows that the network at ``x`` learned nothing, in words, or None.
+
+        Looks at up to about 2000 training rows: predictions (nearly) constant
+        while y is not, or hidden layers whose units are nearly all saturated
+        (sigmoid, tanh) or dead (relu), so that they pass no gradient.
+        """
+        step = max(1, X.shape[0] // 2000)
+        X, y_units = X[::step], y_units[::step]
+        sizes = loss.layer_sizes
+        saturated = [0] * (len(sizes) - 2)
+        predicted = np.argmax(loss.logits(x, X, saturated=saturated), axis=1)
+        top = np.bincount(predicted, minlength=sizes[-1]).max() / len(predicted)
+        majority = np.bincount(y_units, minlength=sizes[-1]).max() / len(y_units)
+        causes = []
+        if top >= 0.99 and majority <= 0.95:
+            causes.append(
+                f"it predicts one class for {top:.0%} of the training rows, whose most "
+                f"common class has {majority:.0%}"
+            )
+        state = "dead (zero)" if self.activation == "relu" else "saturated"
+        for l, count in enumerate(saturated):
+            share = count / (len(X) * sizes[l + 1])
+            if share >= 0.9:
+                causes.append(
+                    f"{share:.0%} of the activations of hidden layer {l + 1} "
+                    f"({self.activation}) are {state} and pass no gradient"
+                )
+        return "; ".join(causes) or None
+
+    def _warn_about(self, result, dtype, continued, incremental, cause=None, x0_kept=False):
         name = type(self).__name__
+        if x0_kept:  # diverged before any step could be kept
+            raise ValueError(
+                f"{name} learned nothing: training diverged at its first step "
+                f"({result.message}), so learning_rate={self._learning_rate():g} is too "
+                "large for these data. Decrease learning_rate or scale the features "
+                "(e.g. with StandardScaler); the estimator was left as it was."
+            )
+        remedy = (
+            "Scale the features (e.g. with StandardScaler in a Pipeline), or try another "
+            "activation, a smaller epsilon_init or another learning_rate."
+        )
+        if cause is not None and result.status in ("converged", "early_stopped"):
+            warnings.warn(
+                f"{name} stopped ({result.message}) on a model that learned nothing: "
+                f"{cause}. {remedy}",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
+            return
+        learned_little = "" if cause is None else f" The model has learned little: {cause}."
         if result.status == "not_finite":
             start = "the previous fit's weights" if continued else "the initial weights"
             raise ValueError(
@@ -845,7 +913,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 )
             warnings.warn(
                 f"{name} did not converge: {what}. To fix it, {advice}; scaling the "
-                "features (StandardScaler) also helps.",
+                f"features (StandardScaler) also helps.{learned_little}",
                 ConvergenceWarning,
                 stacklevel=5,
             )
@@ -853,8 +921,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             warnings.warn(
                 f"{name} stopped after {result.n_iter} iterations because training "
                 f"diverged ({result.message}): learning_rate={self._learning_rate():g} is "
-                "too large. Decrease learning_rate or scale the features; the weights "
-                "before the bad step were kept.",
+                "too large. Decrease learning_rate or scale the features (e.g. with "
+                f"StandardScaler); the weights before the bad step were kept.{learned_little}",
                 ConvergenceWarning,
                 stacklevel=5,
             )
@@ -862,7 +930,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             warnings.warn(
                 f"{name}: solver {self.solver!r} stopped after {result.n_iter} iterations "
                 f"without meeting tol={self.tol:g}: {result.message}. Scaling the features, "
-                "raising tol or trying another solver may help.",
+                f"raising tol or trying another solver may help.{learned_little}",
                 ConvergenceWarning,
                 stacklevel=5,
             )

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
-from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_LOSSES
+from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_LOSSES, SATURATED
 from ._blocks import Buffers, block_rows, n_parts, part_ranges
 from ._params import check_layer_sizes, layout, penalty_mask, views
 from ._validation import check_names, check_reg_lambda, check_sample_weight, scale_weights
@@ -343,11 +343,13 @@ class NetworkLoss:
             J = np.inf
         return J, (grad_flats[0] if need_grad else None)
 
-    def logits(self, theta_flat, X, out=None):
+    def logits(self, theta_flat, X, out=None, *, saturated=None):
         """Output pre-activations ``z^(L)`` of the rows of ``X``, one thread.
 
         Where a product overflows (inputs near the float limit) they are
         ``+-inf``, or NaN if the sign is undetermined; no warning is emitted.
+        ``saturated``, a list with one int per hidden layer, is increased by the
+        number of that layer's activations that pass (almost) no gradient.
         """
         thetas = self._thetas(np.asarray(theta_flat, dtype=self.dtype))
         m = X.shape[0]
@@ -359,7 +361,12 @@ class NetworkLoss:
         with np.errstate(over="ignore", invalid="ignore"):
             for i in range(0, m, block):
                 j = min(i + block, m)
-                out[i:j] = _forward_block(thetas, X, slice(i, j), buf, g, False).Z
+                v = _forward_block(thetas, X, slice(i, j), buf, g, False)
+                out[i:j] = v.Z
+                if saturated is not None:
+                    flat = SATURATED[self.activation]
+                    for l, a in enumerate(v.units):
+                        saturated[l] += int(np.count_nonzero(flat(a)))
         return out
 
     def per_sample_loss(self, Z, Y):

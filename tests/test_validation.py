@@ -17,8 +17,9 @@ import pytest
 import scipy.sparse as sp
 import skops.io
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_iris, make_moons
+from sklearn.datasets import load_breast_cancer, load_iris, load_wine, make_moons
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.preprocessing import StandardScaler
 
 import skbackprop._classifier as classifier_module
 from skbackprop import BackpropClassifier, engine
@@ -492,17 +493,17 @@ FAILED_REFITS = [
     ),
     (
         "warm_start, other activation",
-        {"warm_start": True, "activation": "tanh"},
+        {"warm_start": True, "activation": "relu"},
         {},
         ValueError,
-        r"warm_start=True: activation='tanh' differs from the previous fit's 'sigmoid'",
+        r"warm_start=True: activation='relu' differs from the previous fit's 'tanh'",
     ),
     (
         "warm_start, other output_activation",
-        {"warm_start": True, "output_activation": "softmax"},
+        {"warm_start": True, "output_activation": "sigmoid"},
         {},
         ValueError,
-        r"output_activation='softmax' differs from the previous fit's 'sigmoid'",
+        r"output_activation='sigmoid' differs from the previous fit's 'softmax'",
     ),
     ("set_params reg_lambda=-1", {"reg_lambda": -1.0}, {}, ValueError, "reg_lambda must be"),
     (
@@ -590,7 +591,14 @@ def assert_usable(clf, X, y):
     assert clf.predict(X).shape == (len(X),)
     assert np.isfinite(clf.predict_proba(X)).all()
     assert clf.n_iter_ == len(clf.loss_curve_)
-    J = engine.cost(clf.thetas_, X, one_hot(y, clf.classes_), clf.reg_lambda, clf.activation)
+    J = engine.cost(
+        clf.thetas_,
+        X,
+        one_hot(y, clf.classes_),
+        clf.reg_lambda,
+        clf.activation,
+        output_activation=clf.output_activation,
+    )
     assert clf.loss_ == pytest.approx(J, rel=1e-9)
 
 
@@ -714,7 +722,7 @@ def test_skops_round_trip(iris_model, tmp_path):
 
 def test_divergence_warns_about_learning_rate_without_runtime_warnings():
     X, y = load_iris(return_X_y=True)  # unscaled on purpose
-    clf = BackpropClassifier(learning_rate=1e6, random_state=0)
+    clf = BackpropClassifier((5,), learning_rate=30.0, random_state=0)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         warnings.simplefilter("error", RuntimeWarning)
@@ -722,12 +730,19 @@ def test_divergence_warns_about_learning_rate_without_runtime_warnings():
         proba = clf.predict_proba(X)
         log_proba = clf.predict_log_proba(X)
     assert [w.category for w in record] == [ConvergenceWarning]
-    assert re.search(r"diverged .*learning_rate=1e\+06 is too large", str(record[0].message))
+    assert re.search(r"diverged .*learning_rate=30 is too large", str(record[0].message))
     assert all(np.isfinite(theta).all() for theta in clf.thetas_)
     assert np.isfinite(proba).all()
     assert np.isfinite(log_proba).all()
     assert np.isfinite(clf.loss_)
-    J = engine.cost(clf.thetas_, X, one_hot(y, clf.classes_), clf.reg_lambda, clf.activation)
+    J = engine.cost(
+        clf.thetas_,
+        X,
+        one_hot(y, clf.classes_),
+        clf.reg_lambda,
+        clf.activation,
+        output_activation=clf.output_activation,
+    )
     assert clf.loss_ == pytest.approx(J, rel=1e-9)
 
 
@@ -735,6 +750,44 @@ def test_fit_warnings_point_at_the_caller():
     X, y = load_iris(return_X_y=True)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        BackpropClassifier(learning_rate=1e6, random_state=0).fit(X, y)
-    assert [w.category for w in record] == [ConvergenceWarning]
-    assert record[0].filename == __file__
+        BackpropClassifier((5,), learning_rate=30.0, random_state=0).fit(X, y)
+        BackpropClassifier((5,), solver="L-BFGS-B", random_state=0).fit(*load_wine(return_X_y=True))
+    assert [w.category for w in record] == [ConvergenceWarning] * 2
+    assert [w.filename for w in record] == [__file__] * 2
+
+
+@pytest.mark.parametrize("solver", ["gd", "sgd", "adam"])
+def test_divergence_at_the_first_step_is_an_error_that_keeps_the_model(solver):
+    X, y = load_iris(return_X_y=True)
+    clf = BackpropClassifier((5,), solver=solver, random_state=0).fit(X, y)
+    before = model_state(clf)
+    clf.set_params(learning_rate=1e6, warm_start=False)
+    with pytest.raises(ValueError, match=r"learned nothing: training diverged at its first step"):
+        clf.fit(X, y)
+    assert_same_state(model_state(clf), before)
+
+
+def test_a_fit_that_learned_nothing_is_not_reported_as_converged():
+    # Raw wine (proline ~ 1000) saturates the hidden sigmoids: L-BFGS-B's gradient
+    # vanishes at once and it predicts one class.
+    X, y = load_wine(return_X_y=True)
+    clf = BackpropClassifier(activation="sigmoid", solver="L-BFGS-B", random_state=0)
+    with pytest.warns(ConvergenceWarning) as record:
+        clf.fit(X, y)
+    message = str(record[0].message)
+    assert "learned nothing" in message
+    assert re.search(r"predicts one class for 100% of the training rows", message)
+    assert re.search(r"activations of hidden layer 1 \(sigmoid\) are saturated", message)
+    assert "StandardScaler" in message
+    # scaled, the same fit learns and says nothing
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf.fit(StandardScaler().fit_transform(X), y)
+    assert clf.score(StandardScaler().fit_transform(X), y) > 0.95
+
+
+def test_a_constant_predictor_is_named_in_the_max_iter_warning():
+    X, y = load_breast_cancer(return_X_y=True)  # raw: areas up to 4000
+    clf = BackpropClassifier(activation="sigmoid", max_iter=5, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"learned little: it predicts one class"):
+        clf.fit(X, y)

@@ -19,6 +19,9 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 NOT_FINITE_AT_START = "the cost of the first mini-batch at the starting weights is not finite"
+# Stop when a mini-batch's cost grows past this multiple of max(the first
+# batch's cost, 1): the learning rate is too large and the weights run away.
+DIVERGENCE_FACTOR = 10.0
 # The adaptive schedule stops once its learning rate falls to this.
 MIN_ADAPTIVE_LEARNING_RATE = 1e-6
 
@@ -100,6 +103,8 @@ class _Stochastic:
         scratch = np.empty_like(x0)
         status, message = "max_iter", f"max_iter={self.max_iter} epochs reached"
         batch_losses, rows_done = 0.0, 0
+        limit = None
+        t_start = state["t"]
         try:
             for _ in range(self.max_iter):
                 order = rng.permutation(n) if self.shuffle else None
@@ -108,14 +113,18 @@ class _Stochastic:
                     stop = min(start + batch, n)
                     rows = slice(start, stop) if order is None else order[start:stop]
                     J, grad = objective.batch(committed[0], rows)
-                    if not np.isfinite(J):
-                        status = "not_finite" if committed[2] == 0 else "diverged"
-                        message = (
-                            NOT_FINITE_AT_START
-                            if status == "not_finite"
-                            else f"the cost of a mini-batch became {J}"
-                        )
+                    if not np.isfinite(J) and committed[2] == 0:
+                        status, message = "not_finite", NOT_FINITE_AT_START
                         raise _Stop
+                    if not (np.isfinite(J) and (limit is None or J <= limit)):
+                        status = "diverged"
+                        message = f"the cost of a mini-batch grew to {J:.6g}"
+                        if committed[2] > t_start:
+                            # The last step sent the cost up: undo it too.
+                            committed = (spare[0], spare[1], committed[2] - 1)
+                        raise _Stop
+                    if limit is None:
+                        limit = DIVERGENCE_FACTOR * max(J, 1.0)
                     # A huge step overflows to inf: caught below, not a warning.
                     with np.errstate(over="ignore", invalid="ignore"):
                         new = self._step(committed, spare, grad, scratch, state["learning_rate"])
