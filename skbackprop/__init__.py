@@ -4,8 +4,8 @@
 the Theta-matrix engine it is built on (pure NumPy functions).
 """
 
-from . import engine
+from . import engine, textbook
 from ._classifier import BackpropClassifier
 
-__all__ = ["BackpropClassifier", "__version__", "engine"]
+__all__ = ["BackpropClassifier", "__version__", "engine", "textbook"]
 __version__ = "0.1.0"
