@@ -1,5 +1,6 @@
 """BackpropClassifier: the scikit-learn estimator around the Theta-matrix engine."""
 
+import copy
 import numbers
 import warnings
 from collections.abc import Iterable
@@ -450,15 +451,26 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         self : BackpropClassifier
             The fitted estimator.
         """
-        # validate_data records n_features_in_ and feature_names_in_ on self as a
-        # side effect: restore the previous model if anything below fails.
-        saved = dict(self.__dict__)
-        try:
-            return self._fit(X, y, sample_weight, X_val, y_val, sample_weight_val)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
+        return self._publish(
+            self._shadow()._fit(X, y, sample_weight, X_val, y_val, sample_weight_val)
+        )
+
+    def _shadow(self):
+        """A shallow copy to fit: the new model is built aside from this one."""
+        shadow = object.__new__(type(self))
+        shadow.__dict__.update(self.__dict__)
+        return shadow
+
+    def _publish(self, shadow):
+        """Make ``shadow``'s model this estimator's, in one step.
+
+        A failed or interrupted fit never gets here and leaves the estimator as
+        it was, and a concurrent ``predict`` sees the old model or the new one,
+        never a mix (``validate_data`` writes ``n_features_in_`` long before the
+        weights exist).
+        """
+        self.__dict__ = shadow.__dict__
+        return self
 
     def _stochastic(self):
         if self.solver not in STOCHASTIC_SOLVERS:
@@ -491,13 +503,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : BackpropClassifier
         """
-        saved = dict(self.__dict__)
-        try:
-            return self._partial_fit(X, y, classes, sample_weight)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
+        return self._publish(self._shadow()._partial_fit(X, y, classes, sample_weight))
 
     def _partial_fit(self, X, y, classes, sample_weight):
         hidden = self._check_params()
@@ -527,7 +533,9 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             state = None
         else:
             unit_class = self._unit_class
-            state = self._solver_state
+            # A copy: the solver updates its state in place, and a fit that fails
+            # must leave the previous model's state as it was.
+            state = copy.deepcopy(self._solver_state)
         layer_sizes = [X.shape[1], *hidden, len(classes)]
         rng = check_random_state(self.random_state)
         thetas = self._initial_thetas(
@@ -597,7 +605,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         if warm:
             # The output units keep their order, and sgd and adam their state.
             self._check_warm_start(classes, layer_sizes)
-            unit_class, state = self._unit_class, self._solver_state
+            unit_class, state = self._unit_class, copy.deepcopy(self._solver_state)
         else:
             unit_class = self._output_unit_order(X, y_encoded, weights, len(classes))
             state = None
