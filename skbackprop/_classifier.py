@@ -735,7 +735,9 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         monitor = Monitor(self.verbose, max_iter, hooks)
         solver = SOLVERS[self.solver](self, rng, max_iter, state, validation is None)
         try:
-            with one_blas_thread():
+            # Ctrl-C from here on is a clean stop at the next boundary, also
+            # while the BLAS limit is set or restored.
+            with monitor.deferring_interrupts(), one_blas_thread():
                 result = solver.minimize(objective, engine.pack(thetas), monitor)
             x, loss = result.x, result.loss
             hook = hooks[0] if hooks else None

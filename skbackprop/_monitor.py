@@ -7,9 +7,17 @@ asks each of its hooks whether to go on; a hook that answers "stop" ends the
 fit cleanly, which the solver reports as ``"early_stopped"``, never as an
 interruption. This module imports nothing of the package: hooks see only flat
 weight vectors and numbers.
+
+Ctrl-C is one more reason to stop: while :meth:`Monitor.deferring_interrupts`
+is active, SIGINT only sets :attr:`Monitor.interrupt_requested`, which solvers
+read at each iteration (or mini-batch) boundary, so the weights, the loss curve
+and the optimiser's state they return always belong together.
 """
 
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -107,7 +115,34 @@ class Monitor:
         self.loss = None
         self.grad_max = np.nan
         self.stopped_by = None
+        self.interrupt_requested = False
         self._start = time.perf_counter()
+
+    @contextmanager
+    def deferring_interrupts(self):
+        """Turn Ctrl-C into a request to stop at the next boundary; a second one raises.
+
+        Only in the main thread, and only where SIGINT has Python's default
+        handler (elsewhere a KeyboardInterrupt stays an exception, which the
+        solvers also handle).
+        """
+        if (
+            threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        ):
+            yield
+            return
+
+        def request_stop(signum, frame):
+            if self.interrupt_requested:
+                raise KeyboardInterrupt
+            self.interrupt_requested = True
+
+        previous = signal.signal(signal.SIGINT, request_stop)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
     def iteration(self, x, loss, grad_max=None):
         """Record a completed iteration; return True if a hook asks to stop."""

@@ -55,6 +55,8 @@ class GradientDescent:
         stepped = False  # whether x holds a step whose cost is not known yet
         try:
             for _ in range(self.max_iter):
+                if monitor.interrupt_requested:
+                    raise KeyboardInterrupt
                 x_prev[...] = x
                 # A huge step overflows to inf: caught below, not a warning.
                 with np.errstate(over="ignore", invalid="ignore"):
@@ -126,6 +128,8 @@ class ScipyMinimize:
         start = {"J": None}
 
         def fun_copy(x):
+            if monitor.interrupt_requested:
+                raise KeyboardInterrupt
             J, grad = fun(x)
             if start["J"] is None and np.array_equal(x, x0):
                 start["J"] = float(J)

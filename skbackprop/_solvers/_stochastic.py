@@ -110,6 +110,8 @@ class _Stochastic:
                 order = rng.permutation(n) if self.shuffle else None
                 batch_losses, rows_done = 0.0, 0
                 for start in range(0, n, batch):
+                    if monitor.interrupt_requested:
+                        raise KeyboardInterrupt
                     stop = min(start + batch, n)
                     rows = slice(start, stop) if order is None else order[start:stop]
                     J, grad = objective.batch(committed[0], rows)
@@ -167,8 +169,10 @@ class _Stochastic:
         elif rows_done:
             # Stopped in the first epoch: the mean over its completed batches.
             loss = batch_losses / rows_done
-        else:
-            loss = np.nan if status != "not_finite" else np.inf
+        elif status == "not_finite":
+            loss = np.inf
+        else:  # stopped before any mini-batch: the cost of the weights kept
+            loss = objective.cost(x)
         return monitor.result(status, message, x, loss)
 
     def _no_improvement(self, state, epoch_loss):
