@@ -58,13 +58,17 @@ class SigintAtLine:
 
 def _fit_traced(clf, X, y, k):
     tracer = SigintAtLine(k)
-    sys.settrace(tracer)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            clf.fit(X, y)
-    finally:
-        sys.settrace(None)
+    # An interrupt inside NumPy's own errstate.__enter__ (outside the solver,
+    # where Ctrl-C is still an exception) can skip its __exit__; the outer
+    # errstate restores the floating-point settings for the tests that follow.
+    with np.errstate(**np.geterr()):
+        sys.settrace(tracer)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                clf.fit(X, y)
+        finally:
+            sys.settrace(None)
     return tracer.lines
 
 

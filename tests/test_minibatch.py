@@ -31,6 +31,9 @@ class Quadratic:
     def __init__(self, flat=False):
         self.flat = flat
 
+    def __call__(self, x):
+        return self.batch(x, slice(None))
+
     def batch(self, x, rows):
         if self.flat:
             return 1.0, np.zeros_like(x)

@@ -172,7 +172,7 @@ class _Stochastic:
         elif status == "not_finite":
             loss = np.inf
         else:  # stopped before any mini-batch: the cost of the weights kept
-            loss = objective.cost(x)
+            loss = float(objective(x)[0])
         return monitor.result(status, message, x, loss)
 
     def _no_improvement(self, state, epoch_loss):
