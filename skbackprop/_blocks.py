@@ -116,7 +116,7 @@ class Buffers:
     ``delta.T @ A[l]`` gives the bias gradient in column 0.
     """
 
-    def __init__(self, layer_sizes, n_rows, dtype):
+    def __init__(self, layer_sizes, n_rows, dtype, hidden_scratch=True):
         # Hidden layers are column-major so that A[l][:, 1:] is one contiguous
         # chunk: elementwise passes over it run several times faster.
         self.A = [
@@ -131,14 +131,23 @@ class Buffers:
         self.H = np.empty_like(self.Z)
         self.out_scratch = np.empty_like(self.Z)
         self.deltas = [np.empty((n_rows, s), dtype=dtype, order="F") for s in layer_sizes[1:-1]]
-        self.scratch = [np.empty_like(d) for d in self.deltas]
-        self.products = [np.empty(shape, dtype=dtype) for shape in shapes(layer_sizes)]
+        # Work arrays for g' (relu needs none), and for the gradient of every
+        # block after a part's first: made when first needed.
+        self.scratch = [np.empty_like(d) if hidden_scratch else None for d in self.deltas]
+        self._products = None
+        self._shapes = shapes(layer_sizes)
         # Which rows of which X the input buffer holds, when the caller promises
         # that X does not change (a full-batch objective): then a range of one
         # block needs copying only once. X itself is kept, not its id, which a
         # new array could reuse.
         self.input_rows = None
         self._views = {}
+
+    @property
+    def products(self):
+        if self._products is None:
+            self._products = [np.empty(shape, dtype=self.Z.dtype) for shape in self._shapes]
+        return self._products
 
     @property
     def n_rows(self):
@@ -160,6 +169,6 @@ class Buffers:
                 H=self.H[:r],
                 out_scratch=self.out_scratch[:r],
                 deltas=[d[:r] for d in self.deltas],
-                scratch=[d[:r] for d in self.scratch],
+                scratch=[None if d is None else d[:r] for d in self.scratch],
             )
         return views

@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Iterable
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -717,8 +718,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         dtype = X.dtype
         unit_of_class = np.argsort(unit_class)
         layer_sizes = engine.layer_sizes_of(thetas)
-        # Column-major, as the engine keeps its output layer.
-        Y = np.zeros((X.shape[0], len(classes)), dtype=dtype, order="F")
+        # One-hot bool, column-major as the engine keeps its output layer.
+        Y = np.zeros((X.shape[0], len(classes)), dtype=bool, order="F")
         Y[np.arange(X.shape[0]), unit_of_class[y_encoded]] = 1
         objective = engine.make_objective(
             X,
@@ -794,8 +795,10 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         them, changes only the order of summation.
         """
         class_weight = np.bincount(y_encoded, weights=weights, minlength=n_classes)
-        membership = np.zeros((n_classes, X.shape[0]))
-        membership[y_encoded, np.arange(X.shape[0])] = weights
+        # Sparse: one weight per row, where a dense (n_classes, m) matrix would
+        # cost as much memory as a float64 one-hot Y.
+        m = X.shape[0]
+        membership = sparse.csr_array((weights, (y_encoded, np.arange(m))), shape=(n_classes, m))
         with np.errstate(over="ignore", invalid="ignore"):
             centroids = membership @ X
         if not np.isfinite(centroids).all():

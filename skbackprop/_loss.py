@@ -193,7 +193,9 @@ class NetworkLoss:
     def _worker_buffers(self, worker, block):
         buf = self._buffers.get(worker)
         if buf is None or buf.n_rows < block:
-            buf = self._buffers[worker] = Buffers(self.layer_sizes, block, self.dtype)
+            buf = self._buffers[worker] = Buffers(
+                self.layer_sizes, block, self.dtype, hidden_scratch=self.activation != "relu"
+            )
         return buf
 
     def _part_grads(self, count):

@@ -80,7 +80,8 @@ def make_objective(
     ----------
     X : ndarray of shape (m, s_1)
     Y : ndarray of shape (m, K)
-        Targets, zeros and ones.
+        Targets, zeros and ones (a bool matrix is used as it is, without a
+        floating-point copy).
     layer_sizes : sequence of int
         ``[s_1, ..., s_L]`` with ``s_L == K``.
     reg_lambda : float, default=0.0
@@ -126,9 +127,10 @@ def make_objective(
         raise ValueError(f"Y must have shape ({m}, {layer_sizes[-1]}); got {Y.shape}")
     row_scale, reg_scale = scales(sample_weight, m, reg_lambda, dtype)
     # Column-major like the output buffers; row sums only where they are not all 1.
+    # A bool matrix (one-hot labels) is used as it is: an eighth of the memory.
     with np.errstate(over="ignore"):  # float64 targets beyond float32's range
-        Y = np.asfortranarray(Y, dtype=dtype)
-    y_total = Y.sum(axis=1)
+        Y = np.asfortranarray(Y, dtype=bool if Y.dtype == bool else dtype)
+    y_total = Y.sum(axis=1, dtype=dtype)
     y_total = None if np.all(y_total == 1) else y_total
     if n_threads is None:
         loss = NetworkLoss(
