@@ -3,7 +3,6 @@
 import copy
 import numbers
 import warnings
-from collections.abc import Iterable
 
 import numpy as np
 from scipy import sparse
@@ -319,21 +318,12 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         Wrong types raise TypeError and wrong values ValueError; each message names
         the parameter, what it must be, and what it got.
         """
-        sizes = self.hidden_layer_sizes
-        allowed_sizes = "a tuple of positive ints (or () for no hidden layer)"
-        sizes = (sizes,) if _is_int(sizes) else sizes
-        if isinstance(sizes, str) or not isinstance(sizes, Iterable):
-            sizes = None
-        else:
-            sizes = tuple(sizes)
-        if sizes is None or not all(_is_int(s) for s in sizes):
-            raise TypeError(
-                f"hidden_layer_sizes must be {allowed_sizes}; got {self.hidden_layer_sizes!r}"
-            )
-        if not all(s >= 1 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be {allowed_sizes}; got {self.hidden_layer_sizes!r}"
-            )
+        sizes = _validation.check_sizes(
+            self.hidden_layer_sizes,
+            "hidden_layer_sizes",
+            "a tuple of positive ints (or () for no hidden layer)",
+            single=True,
+        )
         for name, options in (
             ("activation", HIDDEN_ACTIVATIONS),
             ("output_activation", OUTPUT_LOSSES),
@@ -377,23 +367,19 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 continue
             is_type = _is_real if name == "learning_rate" else _is_int
             checks.append((name, value, is_type, lambda v: v > 0, allowed))
-        if self.epsilon_init is not None:
-            checks.append(
-                (
-                    "epsilon_init",
-                    self.epsilon_init,
-                    _is_real,
-                    lambda v: v > 0,
-                    "a float > 0 or None",
-                )
-            )
         for name, value, type_ok, range_ok, allowed in checks:
+            if type_ok is _is_real:  # a finite float, also if given as a huge int
+                _validation.check_real(value, name, allowed, range_ok)
+                continue
             if not type_ok(value):
                 raise TypeError(
                     f"{name} must be {allowed}; got {value!r} of type {type(value).__name__}"
                 )
-            if not (np.isfinite(value) and range_ok(value)):
+            # Counts and flags: any int is finite (max_iter=10**20 means "until tol").
+            if not range_ok(value):
                 raise ValueError(f"{name} must be {allowed}; got {value!r}")
+        # float64's limit here; init_thetas applies that of the data's dtype.
+        _validation.check_epsilon_init(self.epsilon_init)
         random_state = self.random_state
         allowed = "an int in [0, 2**32 - 1], a RandomState instance or None"
         if not (
@@ -407,7 +393,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             )
         if _is_int(random_state) and not 0 <= random_state < 2**32:
             raise ValueError(f"random_state must be {allowed}; got {random_state!r}")
-        return sizes
+        return tuple(sizes)
 
     def _learning_rate(self):
         if self.learning_rate == "auto":
@@ -514,7 +500,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 "classes must be passed to the first call of partial_fit: all the labels "
                 "that y will hold, e.g. classes=np.unique(y_all)"
             )
-        X, y = validate_data(self, X, y, dtype=_FLOAT_DTYPES, reset=first)
+        X, y = validate_data(self, X, y, dtype=_validation.input_dtype(X), reset=first)
         check_classification_targets(y)
         sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
         if classes is not None:
@@ -587,7 +573,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         hidden = self._check_params()
-        X, y = validate_data(self, X, y, dtype=_FLOAT_DTYPES, reset=True)
+        # float32 columns (in any byte order, or pandas' Float32) train in float32.
+        X, y = validate_data(self, X, y, dtype=_validation.input_dtype(X), reset=True)
         check_classification_targets(y)
         sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
         validation = self._check_validation_set(X_val, y_val, sample_weight_val)

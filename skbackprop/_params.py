@@ -12,13 +12,15 @@ import math
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._validation import check_epsilon_init, check_sizes
+
 
 def layer_sizes_of(thetas):
     """Return the layer sizes ``[s_1, ..., s_L]`` of a list of Theta matrices.
 
     Parameters
     ----------
-    thetas : list of ndarray
+    thetas : list or tuple of ndarray
         ``thetas[l]`` has shape ``(s_{l+2}, s_{l+1} + 1)``.
 
     Returns
@@ -31,12 +33,19 @@ def layer_sizes_of(thetas):
     >>> layer_sizes_of([np.zeros((5, 3)), np.zeros((2, 6))])
     [2, 5, 2]
     """
-    thetas = list(thetas)
-    if not thetas or np.ndim(thetas[0]) != 2:
+    allowed = "a list or tuple of 2-D ndarrays Theta^(l)"
+    if not isinstance(thetas, (list, tuple)):
+        raise TypeError(f"thetas must be {allowed}; got a {type(thetas).__name__}")
+    if not all(isinstance(theta, np.ndarray) for theta in thetas):
+        raise TypeError(
+            f"thetas must be {allowed}; got elements of types "
+            f"{[type(theta).__name__ for theta in thetas]}"
+        )
+    if not thetas or thetas[0].ndim != 2:
         raise ValueError(
             "thetas must be a non-empty list of 2-D matrices Theta^(l) of shape "
             f"(s_{{l+1}}, s_l + 1); got {len(thetas)} matrices"
-            + (f", the first of shape {np.shape(thetas[0])}" if thetas else "")
+            + (f", the first of shape {thetas[0].shape}" if thetas else "")
         )
     sizes = [thetas[0].shape[1] - 1]
     for theta in thetas:
@@ -46,6 +55,11 @@ def layer_sizes_of(thetas):
                 f"got shapes {[t.shape for t in thetas]}"
             )
         sizes.append(theta.shape[0])
+    if min(sizes) < 1:
+        raise ValueError(
+            "thetas must give every layer at least one unit (no Theta^(l) with 0 rows "
+            f"or with its bias column alone); got shapes {[t.shape for t in thetas]}"
+        )
     return sizes
 
 
@@ -78,7 +92,10 @@ def penalty_mask(layer_sizes, dtype):
 
 
 def check_layer_sizes(layer_sizes):
-    layer_sizes = list(layer_sizes)
+    """``[s_1, ..., s_L]`` as a list of at least 2 Python ints >= 1, or a ValueError/TypeError."""
+    layer_sizes = check_sizes(
+        layer_sizes, "layer_sizes", "a sequence of ints >= 1 (tuple, list, range or 1-D ndarray)"
+    )
     if len(layer_sizes) < 2:
         raise ValueError(f"layer_sizes must list at least 2 layers; got {layer_sizes}")
     return layer_sizes
@@ -98,8 +115,10 @@ def init_thetas(layer_sizes, random_state=None, epsilon_init=None, dtype=np.floa
     random_state : int, RandomState instance or None, default=None
         Seed or generator for reproducible weights.
     epsilon_init : float or None, default=None
-        Half-width of the range; None uses ``eps_l`` per layer.
+        Half-width of the range, > 0 (at most about 9e307 in float64, 3.4e38
+        in float32); None uses ``eps_l`` per layer.
     dtype : {np.float64, np.float32}, default=np.float64
+        The weights are in native byte order whatever the byte order asked for.
 
     Returns
     -------
@@ -116,6 +135,14 @@ def init_thetas(layer_sizes, random_state=None, epsilon_init=None, dtype=np.floa
     True
     """
     layer_sizes = check_layer_sizes(layer_sizes)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be float32 or float64; got {dtype!r}") from None
+    if dtype.type not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64; got {dtype}")
+    dtype = np.dtype(dtype.type)  # native byte order
+    epsilon_init = check_epsilon_init(epsilon_init, dtype)
     rng = check_random_state(random_state)
     theta_shapes = shapes(layer_sizes)
     flat = np.empty(sum(r * c for r, c in theta_shapes), dtype=dtype)
@@ -152,7 +179,8 @@ def unpack(theta_flat, layer_sizes):
     Parameters
     ----------
     theta_flat : ndarray of shape (n_params,)
-        Contiguous vector, as made by :func:`pack`.
+        Contiguous vector, as made by :func:`pack`; an ndarray, as the results are
+        its views.
     layer_sizes : sequence of int
         ``[s_1, ..., s_L]``.
 
@@ -172,11 +200,17 @@ def unpack(theta_flat, layer_sizes):
     >>> float(flat[6])
     -1.0
     """
-    places = layout(list(layer_sizes))
+    if not isinstance(theta_flat, np.ndarray):
+        raise TypeError(
+            "theta_flat must be a 1-D ndarray, whose views are returned; got "
+            f"{type(theta_flat).__name__}"
+        )
+    layer_sizes = check_layer_sizes(layer_sizes)
+    places = layout(layer_sizes)
     n_params = places[-1][1]
     if theta_flat.ndim != 1 or theta_flat.shape[0] != n_params:
         raise ValueError(
             f"theta_flat must be a vector of {n_params} parameters for layer sizes "
-            f"{list(layer_sizes)}; got shape {theta_flat.shape}"
+            f"{layer_sizes}; got shape {theta_flat.shape}"
         )
     return views(theta_flat, places)

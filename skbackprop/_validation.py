@@ -1,5 +1,8 @@
 """Checks shared by the engine and the estimator, written once."""
 
+import math
+import numbers
+
 import numpy as np
 
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_LOSSES
@@ -16,9 +19,82 @@ def check_names(activation, output_activation):
         )
 
 
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_sizes(sizes, name, allowed, *, single=False):
+    """Unit counts as a list of Python ints >= 1, or a TypeError/ValueError naming ``name``.
+
+    Only sequences are accepted (tuple, list, range, 1-D integer ndarray), and
+    with ``single`` one int: an iterator would be used up by its first reader,
+    and a set or a dict has no order. NumPy integers become Python ints, so that
+    sizes computed from them (``s + 1``, ``rows * cols``) cannot overflow.
+    """
+    values = (sizes,) if single and _is_int(sizes) else sizes
+    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iu":
+        values = values.tolist()
+    if not isinstance(values, (tuple, list, range)):
+        raise TypeError(f"{name} must be {allowed}; got {sizes!r} of type {type(sizes).__name__}")
+    if not all(_is_int(s) for s in values):
+        raise TypeError(f"{name} must be {allowed}; got {sizes!r}")
+    if not all(s >= 1 for s in values):
+        raise ValueError(f"{name} must be {allowed}; got {sizes!r}")
+    return [int(s) for s in values]
+
+
+def check_real(value, name, allowed, in_range):
+    """``value`` as a finite float for which ``in_range`` holds, or a TypeError/ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {allowed}; got {value!r} of type {type(value).__name__}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond the float range
+        number = math.inf
+    if not (math.isfinite(number) and in_range(number)):
+        raise ValueError(f"{name} must be {allowed}; got {value!r}")
+    return number
+
+
+def check_epsilon_init(epsilon_init, dtype=np.float64):
+    """None, or the half-width ``eps > 0`` of the initial weights' range, for ``dtype``.
+
+    The weights are drawn in float64 from ``[-eps, eps]``, whose width ``2 eps``
+    must be finite there, and stored in ``dtype``, which must hold ``eps``. (So
+    wide a range still makes the cost overflow, which fitting reports.)
+    """
+    if epsilon_init is None:
+        return None
+    epsilon_init = check_real(epsilon_init, "epsilon_init", "a float > 0 or None", lambda v: v > 0)
+    dtype = np.dtype(dtype)
+    limit = min(float(np.finfo(np.float64).max) / 2, float(np.finfo(dtype).max))
+    if epsilon_init > limit:
+        raise ValueError(
+            f"epsilon_init must be at most {limit:.4g} for {dtype.name} weights: the width "
+            "of [-epsilon_init, epsilon_init] must be a finite float64 and its ends "
+            f"{dtype.name} numbers; got {epsilon_init!r}"
+        )
+    return epsilon_init
+
+
 def working_dtype(dtype):
-    """float32 stays float32; everything else is computed in float64."""
-    return np.dtype(dtype) if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    """float32 stays float32, in either byte order; everything else is computed in float64.
+
+    The result is in native byte order.
+    """
+    return np.dtype(np.float32 if np.dtype(dtype).type is np.float32 else np.float64)
+
+
+def input_dtype(X):
+    """The :func:`working_dtype` of ``X`` (an array-like or a DataFrame), before conversion.
+
+    float32 if every column of ``X`` is float32: NumPy's in either byte order,
+    or pandas' nullable ``Float32``, which scikit-learn's ``check_array``
+    would otherwise convert to the first dtype it is offered.
+    """
+    dtypes = list(X.dtypes) if hasattr(X, "columns") else [getattr(X, "dtype", None)]
+    float32 = dtypes and all(getattr(dtype, "type", None) is np.float32 for dtype in dtypes)
+    return np.dtype(np.float32 if float32 else np.float64)
 
 
 def as_float_array(X, dtype):
@@ -31,11 +107,7 @@ def as_float_array(X, dtype):
 
 def check_reg_lambda(reg_lambda):
     """``reg_lambda`` as a float, or a ValueError/TypeError naming it."""
-    if isinstance(reg_lambda, bool) or not isinstance(reg_lambda, (int, float, np.number)):
-        raise TypeError(f"reg_lambda must be a float >= 0; got {reg_lambda!r}")
-    if not (np.isfinite(reg_lambda) and reg_lambda >= 0):
-        raise ValueError(f"reg_lambda must be a float >= 0; got {reg_lambda!r}")
-    return float(reg_lambda)
+    return check_real(reg_lambda, "reg_lambda", "a float >= 0", lambda v: v >= 0)
 
 
 def scale_weights(weights):

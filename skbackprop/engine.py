@@ -41,7 +41,7 @@ from ._activations import OUTPUT_LOG_ACTIVATIONS
 from ._blocks import thread_budget
 from ._loss import NetworkLoss, bind, scales
 from ._params import check_layer_sizes, init_thetas, layer_sizes_of, pack, unpack
-from ._validation import as_float_array, check_names, working_dtype
+from ._validation import as_float_array, check_names, check_real, working_dtype
 
 __all__ = [
     "cost",
@@ -146,7 +146,6 @@ def make_objective(
 
 def _check_inputs(thetas, X):
     """Layer sizes, the working dtype and X as an array of it, its shape checked."""
-    thetas = list(thetas)
     layer_sizes = layer_sizes_of(thetas)
     dtype = working_dtype(np.result_type(*thetas))
     X = as_float_array(X, dtype)
@@ -333,6 +332,10 @@ def log_output_activations(Z, output_activation="sigmoid"):
         return OUTPUT_LOG_ACTIVATIONS[output_activation](Z)
 
 
+def _check_epsilon(epsilon):
+    return check_real(epsilon, "epsilon", "a float > 0", lambda v: v > 0)
+
+
 def numerical_gradient(fun, theta_flat, epsilon=1e-5):
     """Centred finite differences ``(J(theta + e) - J(theta - e)) / (2 epsilon)``.
 
@@ -342,6 +345,7 @@ def numerical_gradient(fun, theta_flat, epsilon=1e-5):
         ``fun(theta_flat) -> J``.
     theta_flat : ndarray of shape (n_params,)
     epsilon : float, default=1e-5
+        Finite-difference step, > 0.
 
     Returns
     -------
@@ -353,6 +357,7 @@ def numerical_gradient(fun, theta_flat, epsilon=1e-5):
     >>> numerical_gradient(lambda t: float(t @ t), np.array([1.0, -2.0])).round(6)
     array([ 2., -4.])
     """
+    epsilon = _check_epsilon(epsilon)
     theta = np.array(theta_flat, dtype=np.float64)
     grad = np.empty_like(theta)
     for p in range(theta.size):
@@ -388,7 +393,7 @@ def gradient_check(
     thetas, X, Y, reg_lambda, activation, sample_weight, output_activation
         As for :func:`cost_and_gradient`. Computed in float64.
     epsilon : float, default=1e-5
-        Finite-difference step.
+        Finite-difference step, > 0.
 
     Returns
     -------
@@ -403,6 +408,8 @@ def gradient_check(
     >>> bool(gradient_check(thetas, X, Y, reg_lambda=0.5) < 1e-7)
     True
     """
+    _check_epsilon(epsilon)
+    layer_sizes_of(thetas)  # a list or tuple of matrices, before they are converted
     thetas = [np.asarray(t, dtype=np.float64) for t in thetas]
     fun = _objective_for(thetas, X, Y, reg_lambda, activation, sample_weight, output_activation)
     theta = pack(thetas)

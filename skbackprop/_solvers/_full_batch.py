@@ -12,8 +12,8 @@ from scipy.optimize import minimize
 DIVERGENCE_FACTOR = 10.0
 NOT_FINITE_AT_START = "the cost at the starting weights is not finite"
 SCIPY_METHODS = ("L-BFGS-B", "CG", "BFGS", "TNC")
-# TNC counts function evaluations in a C int.
-_TNC_MAX_FUN = np.iinfo(np.int32).max
+# scipy hands the iteration and evaluation limits to C ints.
+_C_INT_MAX = int(np.iinfo(np.int32).max)
 
 
 def _max_abs(grad):
@@ -160,15 +160,17 @@ class ScipyMinimize:
             if monitor.n_iter >= max_iter:
                 raise _MaxIterReached
 
-        options = {"gtol": tol, "maxiter": max_iter}
+        # A Python int, so that the multiples below cannot overflow, capped for C.
+        limit = min(int(max_iter), _C_INT_MAX)
+        options = {"gtol": tol, "maxiter": limit}
         # Only tol, on the gradient, may stop a fit early: the other stopping
         # tests (on the change in J or x) are switched off.
         if method == "L-BFGS-B":
-            options["maxfun"] = max(15000, 10 * max_iter)
+            options["maxfun"] = min(max(15000, 10 * limit), _C_INT_MAX)
             options["ftol"] = 0.0
         elif method == "TNC":
             del options["maxiter"]  # TNC counts function evaluations, not iterations
-            options["maxfun"] = min(max(100 * max_iter, 1000), _TNC_MAX_FUN)
+            options["maxfun"] = min(max(100 * limit, 1000), _C_INT_MAX)
             options["ftol"] = options["xtol"] = 0.0
         try:
             res = minimize(
