@@ -722,29 +722,25 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             hooks.append(self._validation_hook(objective, validation, unit_of_class, dtype))
         monitor = Monitor(self.verbose, max_iter, hooks)
         solver = SOLVERS[self.solver](self, rng, max_iter, state, validation is None)
+        x0 = engine.pack(thetas)
         try:
             # Ctrl-C from here on is a clean stop at the next boundary, also
             # while the BLAS limit is set or restored.
             with monitor.deferring_interrupts(), one_blas_thread():
-                result = solver.minimize(objective, engine.pack(thetas), monitor)
+                result = solver.minimize(objective, x0, monitor)
             x, loss = result.x, result.loss
             hook = hooks[0] if hooks else None
             if hook is not None and hook.best_x is not None:
                 # Early stopping keeps the weights of the lowest validation loss.
                 x, loss = hook.best_x, result.loss_curve[hook.best_index]
             cause = None
-            if self.tol > 0 and result.status in (
-                "converged",
-                "early_stopped",
-                "max_iter",
-                "stopped",
-            ):
+            if self.tol > 0 and result.status not in ("interrupted", "not_finite"):
                 cause = self._learned_nothing(objective.loss, x, X, unit_of_class[y_encoded])
         finally:
             close = getattr(getattr(objective, "loss", None), "close", None)
             if close is not None:
                 close()
-        x0_kept = result.status == "diverged" and np.array_equal(result.x, engine.pack(thetas))
+        x0_kept = result.status == "diverged" and np.array_equal(result.x, x0)
         self._warn_about(result, dtype, continued, incremental, cause, x0_kept)
 
         curve = (list(self.loss_curve_) if continued else []) + result.loss_curve
@@ -765,7 +761,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             self.best_validation_score_ = (
                 hook.scores[hook.best_index] if hook.best_index is not None else None
             )
-        elif not incremental:
+        elif not continued or not incremental:  # partial_fit keeps a fit's curves
             self.validation_loss_curve_ = self.validation_scores_ = None
             self.best_validation_score_ = None
         self._unit_class = unit_class

@@ -414,10 +414,12 @@ def test_early_stopping_fraction_too_small_for_the_classes():
 
 def test_early_stopping_attributes_are_none_without_it(iris):
     X, y = iris
-    clf = net(solver="adam", max_iter=2).fit(X, y)
-    assert clf.validation_loss_curve_ is None
-    assert clf.validation_scores_ is None
-    assert clf.best_validation_score_ is None
+    fitted = net(solver="adam", max_iter=2).fit(X, y)
+    online = net(solver="adam").partial_fit(X, y, classes=[0, 1, 2])
+    for clf in (fitted, online):
+        assert clf.validation_loss_curve_ is None
+        assert clf.validation_scores_ is None
+        assert clf.best_validation_score_ is None
 
 
 @pytest.mark.parametrize(

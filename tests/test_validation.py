@@ -786,6 +786,14 @@ def test_a_fit_that_learned_nothing_is_not_reported_as_converged():
     assert clf.score(StandardScaler().fit_transform(X), y) > 0.95
 
 
+def test_a_divergence_that_kept_a_useless_model_says_so():
+    # Raw wine with the default step: gd diverges after a few steps, on a model
+    # that predicts one class.
+    X, y = load_wine(return_X_y=True)
+    with pytest.warns(ConvergenceWarning, match=r"diverged .* learned little: it predicts one"):
+        BackpropClassifier(random_state=0).fit(X, y)
+
+
 def test_a_constant_predictor_is_named_in_the_max_iter_warning():
     X, y = load_breast_cancer(return_X_y=True)  # raw: areas up to 4000
     clf = BackpropClassifier(activation="sigmoid", max_iter=5, random_state=0)
