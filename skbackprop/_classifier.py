@@ -705,6 +705,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         dtype = X.dtype
         unit_of_class = np.argsort(unit_class)
         layer_sizes = engine.layer_sizes_of(thetas)
+        penalty_scale = self._check_penalty_scale(sample_weight, X.shape[0], dtype)
         # One-hot bool, column-major as the engine keeps its output layer.
         Y = np.zeros((X.shape[0], len(classes)), dtype=bool, order="F")
         Y[np.arange(X.shape[0]), unit_of_class[y_encoded]] = 1
@@ -741,7 +742,13 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             if close is not None:
                 close()
         x0_kept = result.status == "diverged" and np.array_equal(result.x, x0)
-        self._warn_about(result, dtype, continued, incremental, cause, x0_kept)
+        if not np.isfinite(x).all():  # never publish a model with NaN or inf weights
+            raise ValueError(
+                f"{type(self).__name__}: solver {self.solver!r} ended on non-finite weights "
+                f"({result.message}); the estimator was left as it was. Scale the features "
+                "(e.g. with StandardScaler) or lower learning_rate or reg_lambda."
+            )
+        self._warn_about(result, dtype, continued, incremental, cause, x0_kept, penalty_scale)
 
         curve = (list(self.loss_curve_) if continued else []) + result.loss_curve
         self.classes_ = classes
@@ -828,6 +835,25 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                     f"{old!r}; fit with warm_start=False to start anew"
                 )
 
+    def _check_penalty_scale(self, sample_weight, m, dtype):
+        """``lambda / sum(w)``, the penalty's curvature, if the solvers can handle it.
+
+        Beyond about sqrt(the float limit) the penalty's gradient squared (which
+        the solvers' dot products form) overflows, and its optimum is the
+        constant predictor anyway: a ValueError names the cause.
+        """
+        with np.errstate(over="ignore", divide="ignore"):  # huge weights sum to inf
+            total = m if sample_weight is None else float(np.sum(sample_weight))
+            scale = self.reg_lambda / total
+        if not scale <= np.sqrt(np.finfo(dtype).max) * 1e-4:
+            raise ValueError(
+                f"reg_lambda / sum(sample_weight) = {self.reg_lambda:g} / {total:.3g} = "
+                f"{scale:.3g} is too large: the penalty reg_lambda/(2m) sum Theta^2 swamps "
+                "the data term and overflows the solvers' arithmetic. Lower reg_lambda, or "
+                "give the samples larger weights (the penalty scales with 1 / sum of them)."
+            )
+        return scale
+
     def _learned_nothing(self, loss, x, X, y_units):
         """What shows that the network at ``x`` learned nothing, in words, or None.
 
@@ -858,14 +884,27 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 )
         return "; ".join(causes) or None
 
-    def _warn_about(self, result, dtype, continued, incremental, cause=None, x0_kept=False):
+    def _warn_about(
+        self, result, dtype, continued, incremental, cause=None, x0_kept=False, penalty_scale=0.0
+    ):
         name = type(self).__name__
+        lr = self._learning_rate()
+        # The penalty alone has curvature lambda / sum(w): steps of 2 / that or more diverge.
+        if self.solver in ("gd", "sgd") and lr * penalty_scale >= 2:
+            why = (
+                f"the penalty alone makes it diverge: reg_lambda / sum(sample_weight) = "
+                f"{penalty_scale:.3g} needs learning_rate < {2 / penalty_scale:.3g}. Lower "
+                "reg_lambda (or learning_rate)"
+            )
+        else:
+            why = (
+                f"learning_rate={lr:g} is too large for these data. Decrease learning_rate "
+                "or scale the features (e.g. with StandardScaler)"
+            )
         if x0_kept:  # diverged before any step could be kept
             raise ValueError(
                 f"{name} learned nothing: training diverged at its first step "
-                f"({result.message}), so learning_rate={self._learning_rate():g} is too "
-                "large for these data. Decrease learning_rate or scale the features "
-                "(e.g. with StandardScaler); the estimator was left as it was."
+                f"({result.message}): {why}; the estimator was left as it was."
             )
         remedy = (
             "Scale the features (e.g. with StandardScaler in a Pipeline), or try another "
@@ -916,9 +955,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         elif result.status == "diverged":
             warnings.warn(
                 f"{name} stopped after {result.n_iter} iterations because training "
-                f"diverged ({result.message}): learning_rate={self._learning_rate():g} is "
-                "too large. Decrease learning_rate or scale the features (e.g. with "
-                f"StandardScaler); the weights before the bad step were kept.{learned_little}",
+                f"diverged ({result.message}): {why}; the weights before the bad step "
+                f"were kept.{learned_little}",
                 ConvergenceWarning,
                 stacklevel=5,
             )

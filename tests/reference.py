@@ -1,6 +1,9 @@
-"""A deliberately plain implementation of the seed's equations, one sample at a time.
+"""A deliberately plain implementation of the equations, one sample at a time.
 
-The engine's fast path (row blocks, reused buffers, threads) is tested against it.
+For the seed's own network (sigmoid units, no weights) the oracle of the fast
+engine is the public :mod:`skbackprop.textbook` (tests/test_textbook.py). This
+per-sample loop covers what the textbook leaves out on purpose: tanh and relu
+hidden units, softmax outputs and sample weights, across row blocks and threads.
 """
 
 import math

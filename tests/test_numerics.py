@@ -1,5 +1,6 @@
 """Stable numerics: no RuntimeWarning and finite results for any finite input."""
 
+import re
 import warnings
 
 import numpy as np
@@ -208,3 +209,43 @@ def test_float32_model_predicts_float64_input_beyond_float32_range():
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.raises(ValueError, match=r"values too large.*float32"):
             clf.predict(np.array([[1e300, -1e300, 1e300, 1e300]]))
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize(
+    ("reg_lambda", "weight"),
+    [(1e20, 1.0), (1e100, 1.0), (1e140, 1.0), (1e160, 1.0), (1e-4, 1e-300)],
+)
+def test_huge_penalties_end_on_finite_weights_or_name_the_penalty(solver, reg_lambda, weight):
+    # lambda / sum(w) up to 6.7e293: L-BFGS-B used to return NaN weights with only a
+    # ConvergenceWarning, CG and BFGS warned of overflows inside scipy, and gd
+    # blamed learning_rate.
+    X, y = _iris()
+    clf = BackpropClassifier(
+        (5,), solver=solver, reg_lambda=reg_lambda, max_iter=20, random_state=0
+    )
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            clf.fit(X, y, sample_weight=np.full(len(y), weight))
+        except ValueError as error:
+            assert re.search(
+                r"reg_lambda / sum\(sample_weight\) = .* is too large|penalty", str(error)
+            )
+            assert not hasattr(clf, "thetas_")
+            return
+    assert all(np.isfinite(t).all() for t in clf.thetas_)
+    assert np.isfinite(clf.loss_)
+    for w in record:
+        if "diverged" in str(w.message):
+            assert "penalty alone makes it diverge" in str(w.message)
+
+
+def test_a_penalty_too_large_for_the_step_is_named_in_the_divergence():
+    X, y = _iris()
+    clf = BackpropClassifier((5,), reg_lambda=1e3, learning_rate=1.0, random_state=0)
+    with pytest.raises(
+        ValueError, match=r"penalty alone makes it diverge: .* learning_rate < 0\.3"
+    ):
+        clf.fit(X, y)

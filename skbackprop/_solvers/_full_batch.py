@@ -101,6 +101,10 @@ class _NotFiniteAtStart(Exception):
     pass
 
 
+class _NonFiniteIterate(Exception):
+    pass
+
+
 class ScipyMinimize:
     """``scipy.optimize.minimize(method=method, jac=True)``, stopped by the gradient.
 
@@ -152,6 +156,10 @@ class ScipyMinimize:
             else:
                 J, grad = fun(xk)
                 J, grad_max = float(J), _max_abs(grad)
+            if not (np.isfinite(J) and np.isfinite(xk).all()):
+                # An iterate the optimiser accepted although its cost is not
+                # finite (it took "worse" for a flat gradient): keep the last good one.
+                raise _NonFiniteIterate
             stop = monitor.iteration(xk, J, grad_max)
             if grad_max <= tol:
                 return  # the method's own gtol test ends it as converged
@@ -173,9 +181,12 @@ class ScipyMinimize:
             options["maxfun"] = min(max(100 * limit, 1000), _C_INT_MAX)
             options["ftol"] = options["xtol"] = 0.0
         try:
-            res = minimize(
-                fun_copy, x0, jac=True, method=method, callback=callback, options=options
-            )
+            # scipy's own arithmetic on huge gradients (dot products in CG's
+            # and BFGS's updates) overflows; what it leads to is reported below.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                res = minimize(
+                    fun_copy, x0, jac=True, method=method, callback=callback, options=options
+                )
         except _NotFiniteAtStart:
             return monitor.result("not_finite", NOT_FINITE_AT_START, x0.copy(), start["J"])
         except _MaxIterReached:
@@ -184,6 +195,11 @@ class ScipyMinimize:
             )
         except _HookStop:
             return monitor.result("early_stopped", monitor.stop_message())
+        except _NonFiniteIterate:
+            message = f"{method} stepped to weights whose cost is not finite"
+            if monitor.x is not None:
+                return monitor.result("stopped", message)
+            return monitor.result("stopped", message, x0.copy(), start["J"])
         except KeyboardInterrupt:
             if monitor.x is not None:
                 return monitor.result("interrupted", "KeyboardInterrupt")
