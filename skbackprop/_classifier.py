@@ -12,7 +12,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import validate_data as _sklearn_validate_data
 
 from . import _validation, engine
 from ._activations import (
@@ -75,6 +76,17 @@ SOLVERS.update(
         for method in SCIPY_METHODS
     }
 )
+
+
+def validate_data(*args, **kwargs):
+    """scikit-learn's ``validate_data``, without its RuntimeWarning near the float limit.
+
+    Its finiteness check first sums X, which overflows (or gives inf - inf) on
+    finite values of mixed signs near the float limit, and warns; it then falls
+    back to an elementwise test, whose answer is right.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _sklearn_validate_data(*args, **kwargs)
 
 
 def _is_real(value):

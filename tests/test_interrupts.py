@@ -30,6 +30,18 @@ def _data():
     return StandardScaler().fit_transform(X[rows]), y[rows]
 
 
+@pytest.fixture(autouse=True)
+def python_sigint_handler():
+    """Python's own Ctrl-C handler, as in a terminal.
+
+    A process started in the background (nohup, some CI runners) inherits
+    SIGINT ignored, and Python then leaves it ignored.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _make(solver):
     return BackpropClassifier(
         (3,), solver=solver, max_iter=3, tol=0.0, batch_size=10, random_state=0

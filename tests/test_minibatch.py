@@ -532,3 +532,72 @@ def test_concurrent_fits_give_the_same_models_as_sequential_ones(iris):
     for clf, reference in zip(fitted, expected, strict=True):
         _same_weights(clf, reference, rtol=0)
     assert _blas_limits() == before
+
+
+def _large_problem():
+    # 20,000 rows x ~530 weights: split in 2 parts, run on 2 threads where allowed.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20_000, 50))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    return X, y
+
+
+def test_the_fitted_weights_do_not_depend_on_the_thread_count():
+    X, y = _large_problem()
+    clf = BackpropClassifier((10,), max_iter=3, tol=0.0, random_state=0)
+    two = clf.fit(X, y).thetas_
+    with threadpool_limits(limits=1, user_api="blas"):  # the engine follows: 1 thread
+        one = clf.fit(X, y).thetas_
+    for a, b in zip(one, two, strict=True):
+        assert_array_equal(a, b)
+
+
+def test_no_worker_thread_outlives_an_interrupted_fit(monkeypatch):
+    import threading
+
+    X, y = _large_problem()
+    make_objective = engine.make_objective
+    seen = {}
+
+    def interrupting(*args, **kwargs):
+        objective = make_objective(*args, **kwargs)
+        seen["threads"] = objective.n_threads
+        full = objective.__call__
+        calls = []
+
+        class Interrupted(type(objective)):
+            def __call__(self, x):
+                calls.append(1)
+                if len(calls) == 3:
+                    raise KeyboardInterrupt
+                return full(x)
+
+        objective.__class__ = Interrupted
+        return objective
+
+    monkeypatch.setattr(classifier_module.engine, "make_objective", interrupting)
+    clf = BackpropClassifier((10,), max_iter=20, tol=0.0, random_state=0)
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf.fit(X, y)
+    alive = [t for t in threading.enumerate() if t.name.startswith("skbackprop")]
+    assert alive == []  # ended by the fit itself, not by garbage collection
+    assert clf.n_iter_ == 1
+    if seen["threads"] < 2:
+        pytest.skip("one CPU: the fit had no worker thread to end")
+
+
+def test_a_fit_in_progress_is_not_visible_on_the_estimator(monkeypatch, iris):
+    X, y = iris
+    clf = net(max_iter=2)
+    params = dict(vars(clf))
+    make_objective = engine.make_objective
+    during = {}
+
+    def watching(*args, **kwargs):
+        during["vars"] = dict(vars(clf))  # what a concurrent predict would see
+        return make_objective(*args, **kwargs)
+
+    monkeypatch.setattr(classifier_module.engine, "make_objective", watching)
+    clf.fit(X, y)
+    assert during["vars"] == params  # no n_features_in_ without weights
+    assert hasattr(clf, "thetas_")

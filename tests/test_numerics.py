@@ -249,3 +249,19 @@ def test_a_penalty_too_large_for_the_step_is_named_in_the_divergence():
         ValueError, match=r"penalty alone makes it diverge: .* learning_rate < 0\.3"
     ):
         clf.fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_rows_at_the_float_limit_with_mixed_signs_validate_silently(dtype):
+    # scikit-learn's finiteness check sums X and warned "invalid value" here.
+    X, y = _iris()
+    big = np.finfo(dtype).max
+    X = (X / 10).astype(dtype)
+    X[:3] = [big, -big, big, -big]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = BackpropClassifier(solver="L-BFGS-B", max_iter=5, random_state=0).fit(X, y)
+        rows = np.repeat(X[:1], 300, axis=0)
+        assert clf.predict(rows).shape == (300,)
+        assert np.isfinite(clf.predict_proba(rows)).all()
