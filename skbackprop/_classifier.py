@@ -640,7 +640,10 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             return None
         if X_val is None or y_val is None:
             raise ValueError("X_val and y_val must be passed together (for early stopping)")
-        X_val, y_val = validate_data(self, X_val, y_val, dtype=_FLOAT_DTYPES, reset=False)
+        try:
+            X_val, y_val = validate_data(self, X_val, y_val, dtype=_FLOAT_DTYPES, reset=False)
+        except ValueError as error:  # scikit-learn's messages say "X" and "y"
+            raise ValueError(f"X_val, y_val: {error}") from None
         sample_weight_val = self._check_sample_weight(
             sample_weight_val, X_val.shape[0], "sample_weight_val"
         )
@@ -679,11 +682,13 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     def _validation_hook(self, objective, validation, unit_of_class, dtype):
         """The monitor's hook that scores each iterate on the validation rows."""
         X_val, y_val, w_val = validation
-        X_val = X_val.astype(dtype, copy=False)
+        X_val = _validation.as_float_array(X_val, dtype)  # float64 beyond float32: inf
         units = unit_of_class[y_val]
         Y_val = np.zeros((len(units), len(unit_of_class)), dtype=dtype, order="F")
         Y_val[np.arange(len(units)), units] = 1
-        w_val = np.ones(len(units)) if w_val is None else w_val
+        # Scaled by a power of two first, as the training weights: huge weights
+        # would sum to inf.
+        w_val = np.ones(len(units)) if w_val is None else _validation.scale_weights(w_val)[0]
         w_val = w_val / w_val.sum()
         logits = np.empty(Y_val.shape, dtype=dtype)
         loss = objective.loss
@@ -760,7 +765,16 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"({result.message}); the estimator was left as it was. Scale the features "
                 "(e.g. with StandardScaler) or lower learning_rate or reg_lambda."
             )
-        self._warn_about(result, dtype, continued, incremental, cause, x0_kept, penalty_scale)
+        self._warn_about(
+            result,
+            dtype,
+            continued,
+            incremental,
+            cause,
+            x0_kept,
+            penalty_scale,
+            validated=validation is not None,
+        )
 
         curve = (list(self.loss_curve_) if continued else []) + result.loss_curve
         self.classes_ = classes
@@ -897,7 +911,15 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         return "; ".join(causes) or None
 
     def _warn_about(
-        self, result, dtype, continued, incremental, cause=None, x0_kept=False, penalty_scale=0.0
+        self,
+        result,
+        dtype,
+        continued,
+        incremental,
+        cause=None,
+        x0_kept=False,
+        penalty_scale=0.0,
+        validated=False,
     ):
         name = type(self).__name__
         lr = self._learning_rate()
@@ -942,7 +964,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         stochastic = self.solver in STOCHASTIC_SOLVERS
         if result.status == "max_iter" and self.tol > 0 and not incremental:
             if stochastic:
-                watched = "validation" if self.early_stopping else "training"
+                watched = "validation" if validated else "training"
                 what = (
                     f"max_iter={self.max_iter} epochs ran before the {watched} loss stopped "
                     f"improving by tol={self.tol:g}"

@@ -116,11 +116,15 @@ class Monitor:
         self.grad_max = np.nan
         self.stopped_by = None
         self.interrupt_requested = False
+        self._interrupt_honoured = False
         self._start = time.perf_counter()
 
     @contextmanager
     def deferring_interrupts(self):
         """Turn Ctrl-C into a request to stop at the next boundary; a second one raises.
+
+        A request that came after the solver's last boundary raises
+        KeyboardInterrupt when the block ends.
 
         Only in the main thread, and only where SIGINT has Python's default
         handler (elsewhere a KeyboardInterrupt stays an exception, which the
@@ -143,6 +147,10 @@ class Monitor:
             yield
         finally:
             signal.signal(signal.SIGINT, previous)
+        if self.interrupt_requested and not self._interrupt_honoured:
+            # Ctrl-C after the solver's last boundary: not swallowed (a loop of
+            # fits must stop too), and the fit in progress is not published.
+            raise KeyboardInterrupt
 
     def iteration(self, x, loss, grad_max=None):
         """Record a completed iteration; return True if a hook asks to stop."""
@@ -174,6 +182,7 @@ class Monitor:
         return len(self.loss_curve)
 
     def result(self, status, message, x=None, loss=None):
+        self._interrupt_honoured = status == "interrupted"
         x = self.x if x is None else x
         loss = self.loss if loss is None else loss
         if self.verbose:

@@ -507,6 +507,10 @@ def test_overlapping_fits_in_threads_restore_the_blas_limit_once():
             b_in.set()
             a_out.wait(10)
             seen["inside B after A left"] = _blas_limits()
+            # OpenBLAS may ignore a raise of its thread count made while the
+            # thread that lowered it is exiting (threadpoolctl alone shows it, in
+            # about one process in ten): this test is about the counting.
+            threads[0].join(10)
 
     threads = [threading.Thread(target=fit_a), threading.Thread(target=fit_b)]
     for thread in threads:
@@ -522,7 +526,6 @@ def test_concurrent_fits_give_the_same_models_as_sequential_ones(iris):
 
     X, y = iris
     expected = [net(solver=s, max_iter=5).fit(X, y) for s in ("adam", "L-BFGS-B")]
-    before = _blas_limits()
     fitted = [net(solver=s, max_iter=5) for s in ("adam", "L-BFGS-B")]
     threads = [threading.Thread(target=clf.fit, args=(X, y)) for clf in fitted]
     for thread in threads:
@@ -531,7 +534,6 @@ def test_concurrent_fits_give_the_same_models_as_sequential_ones(iris):
         thread.join(60)
     for clf, reference in zip(fitted, expected, strict=True):
         _same_weights(clf, reference, rtol=0)
-    assert _blas_limits() == before
 
 
 def _large_problem():
@@ -601,3 +603,93 @@ def test_a_fit_in_progress_is_not_visible_on_the_estimator(monkeypatch, iris):
     clf.fit(X, y)
     assert during["vars"] == params  # no n_features_in_ without weights
     assert hasattr(clf, "thetas_")
+
+
+# -- found in review ----------------------------------------------------------------
+
+
+def test_single_noisy_mini_batches_are_not_taken_for_divergence():
+    # With 15% flipped labels and one row per batch, one row costs far more than
+    # the first batch did; only a rising mean cost is a divergence.
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=400, n_features=10, flip_y=0.15, class_sep=2.0, random_state=0
+    )
+    clf = BackpropClassifier(
+        (50,), solver="adam", learning_rate=0.01, batch_size=1, max_iter=60, random_state=0
+    )
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    assert not any("diverged" in str(w.message) for w in record)
+    assert clf.score(X, y) > 0.95
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_a_continued_fit_takes_up_a_new_learning_rate(iris, solver):
+    X, y = iris
+    clf = net(solver=solver, max_iter=2, warm_start=True).fit(X, y)
+    assert clf._solver_state["learning_rate"] == pytest.approx(1e-3)
+    clf.set_params(learning_rate=0.05).fit(X, y)
+    assert clf._solver_state["learning_rate"] == pytest.approx(0.05)
+    clf.set_params(learning_rate=0.02).partial_fit(X, y)
+    assert clf._solver_state["learning_rate"] == pytest.approx(0.02)
+
+
+def test_a_continued_fit_takes_up_a_new_schedule(iris):
+    X, y = iris
+    clf = net(solver="sgd", learning_rate=0.1, learning_rate_schedule="invscaling")
+    clf.set_params(max_iter=2, warm_start=True).fit(X, y)
+    assert clf._solver_state["learning_rate"] == pytest.approx(0.1 / (300 + 1) ** 0.5)
+    clf.set_params(learning_rate_schedule="constant").fit(X, y)
+    assert clf._solver_state["learning_rate"] == pytest.approx(0.1)
+    # and back: the rate for the samples seen so far (4 epochs of 150)
+    clf.set_params(learning_rate_schedule="invscaling", max_iter=1).fit(X, y)
+    assert clf._solver_state["learning_rate"] == pytest.approx(0.1 / (750 + 1) ** 0.5)
+
+
+def test_huge_validation_weights_and_values_beyond_float32(iris):
+    X, y = iris
+    X_val = X.copy()
+    X_val[0, 0] = 1e300  # float64, beyond float32: inf in float32, silently
+    clf = net(solver="adam", learning_rate=0.05, max_iter=30, tol=1e-4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(
+            X.astype(np.float32), y, X_val=X_val, y_val=y, sample_weight_val=np.full(150, 1e307)
+        )
+    assert min(clf.validation_loss_curve_) > 0  # the weights' sum no longer overflows
+    assert clf.best_validation_score_ > 0.8
+
+
+def test_validation_set_errors_name_it(iris):
+    X, y = iris
+    X_val = X.copy()
+    X_val[0, 0] = np.nan
+    with pytest.raises(ValueError, match="X_val, y_val: Input X contains NaN"):
+        net().fit(X, y, X_val=X_val, y_val=y)
+
+
+def test_the_max_iter_warning_names_the_validation_loss_when_x_val_is_given(iris):
+    X, y = iris
+    with pytest.warns(ConvergenceWarning, match="before the validation loss stopped"):
+        net(solver="adam", max_iter=2, tol=1e-4).fit(X, y, X_val=X, y_val=y)
+
+
+def test_a_ctrl_c_after_the_last_boundary_is_not_swallowed():
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        monitor = Monitor()
+        with pytest.raises(KeyboardInterrupt):
+            with monitor.deferring_interrupts():
+                signal.raise_signal(signal.SIGINT)  # the solver has returned already
+        honoured = Monitor()
+        with honoured.deferring_interrupts():
+            signal.raise_signal(signal.SIGINT)
+            honoured.result("interrupted", "KeyboardInterrupt", np.zeros(1), 0.0)
+    finally:
+        signal.signal(signal.SIGINT, previous)

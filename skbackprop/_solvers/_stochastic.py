@@ -72,6 +72,7 @@ class _Stochastic:
             "t": 0,  # steps taken
             "samples_seen": 0,
             "learning_rate": float(self.learning_rate),
+            "rate_settings": self._rate_settings(),
             "rng": check_random_state(self.random_state),
             "best_loss": np.inf,
             "no_improvement": 0,
@@ -84,8 +85,11 @@ class _Stochastic:
             and all(a.shape == x0.shape and a.dtype == x0.dtype for a in state["arrays"])
         )
 
-    def _epoch_end(self, state):
-        """A schedule's change of learning rate after each epoch (none by default)."""
+    def _epoch_end(self, state, at_start=False):
+        """A schedule's change of learning rate after each epoch (none by default).
+
+        ``at_start``: setting the rate for a state continued with new settings.
+        """
 
     def _decline_stop(self, state):
         """True to go on after a stop request, having changed something (SGD adaptive)."""
@@ -96,15 +100,20 @@ class _Stochastic:
         batch = min(200, n) if self.batch_size == "auto" else min(int(self.batch_size), n)
         batch = max(batch, 1)
         state = self._state if self._usable(self._state, x0) else self._new_state(x0)
+        self._follow_settings(state)
         rng = state["rng"]
         # The committed step: (x, optimiser arrays, steps taken), replaced whole.
         committed = (np.array(x0, copy=True), state["arrays"], state["t"])
         spare = (np.empty_like(x0), [np.empty_like(a) for a in state["arrays"]])
         scratch = np.empty_like(x0)
+        t_start = state["t"]
         status, message = "max_iter", f"max_iter={self.max_iter} epochs reached"
         batch_losses, rows_done = 0.0, 0
-        limit = None
-        t_start = state["t"]
+        # A running mean of the mini-batch costs over about one epoch: single
+        # noisy batches may cost much more than the first; a diverging fit's
+        # mean grows past DIVERGENCE_FACTOR times it.
+        smoothing = 1.0 / -(-n // batch)
+        limit = running = None
         try:
             for _ in range(self.max_iter):
                 order = rng.permutation(n) if self.shuffle else None
@@ -118,15 +127,16 @@ class _Stochastic:
                     if not np.isfinite(J) and committed[2] == 0:
                         status, message = "not_finite", NOT_FINITE_AT_START
                         raise _Stop
-                    if not (np.isfinite(J) and (limit is None or J <= limit)):
+                    if limit is None:
+                        limit, running = DIVERGENCE_FACTOR * max(J, 1.0), J
+                    running += smoothing * (J - running)
+                    if not (np.isfinite(J) and running <= limit):
                         status = "diverged"
-                        message = f"the cost of a mini-batch grew to {J:.6g}"
+                        message = f"the mean cost of the mini-batches grew to {running:.6g}"
                         if committed[2] > t_start:
-                            # The last step sent the cost up: undo it too.
+                            # The last step sent the cost up: undo it too, as gd does.
                             committed = (spare[0], spare[1], committed[2] - 1)
                         raise _Stop
-                    if limit is None:
-                        limit = DIVERGENCE_FACTOR * max(J, 1.0)
                     # A huge step overflows to inf: caught below, not a warning.
                     with np.errstate(over="ignore", invalid="ignore"):
                         new = self._step(committed, spare, grad, scratch, state["learning_rate"])
@@ -174,6 +184,17 @@ class _Stochastic:
         else:  # stopped before any mini-batch: the cost of the weights kept
             loss = float(objective(x)[0])
         return monitor.result(status, message, x, loss)
+
+    def _follow_settings(self, state):
+        """A continued state takes up a learning rate or schedule changed since."""
+        settings = self._rate_settings()
+        if state.get("rate_settings") != settings:
+            state["rate_settings"] = settings
+            state["learning_rate"] = float(self.learning_rate)
+            self._epoch_end(state, at_start=True)
+
+    def _rate_settings(self):
+        return (float(self.learning_rate),)
 
     def _no_improvement(self, state, epoch_loss):
         if epoch_loss > state["best_loss"] - self.tol:
@@ -231,8 +252,11 @@ class SGD(_Stochastic):
             np.add(x, v_new, out=x_new)
         return (x_new, [v_new], t + 1)
 
-    def _epoch_end(self, state):
-        if self.schedule == "invscaling":
+    def _rate_settings(self):
+        return (float(self.learning_rate), self.schedule, float(self.power_t))
+
+    def _epoch_end(self, state, at_start=False):
+        if self.schedule == "invscaling" and (state["samples_seen"] or not at_start):
             state["learning_rate"] = float(self.learning_rate) / (
                 state["samples_seen"] + 1
             ) ** float(self.power_t)
