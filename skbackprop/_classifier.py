@@ -89,12 +89,11 @@ def validate_data(*args, **kwargs):
         return _sklearn_validate_data(*args, **kwargs)
 
 
+_is_int = _validation.is_int
+
+
 def _is_real(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _is_bool(value):

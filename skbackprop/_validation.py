@@ -19,7 +19,8 @@ def check_names(activation, output_activation):
         )
 
 
-def _is_int(value):
+def is_int(value):
+    """An integer, but not a bool."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
@@ -31,12 +32,12 @@ def check_sizes(sizes, name, allowed, *, single=False):
     and a set or a dict has no order. NumPy integers become Python ints, so that
     sizes computed from them (``s + 1``, ``rows * cols``) cannot overflow.
     """
-    values = (sizes,) if single and _is_int(sizes) else sizes
+    values = (sizes,) if single and is_int(sizes) else sizes
     if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iu":
         values = values.tolist()
     if not isinstance(values, (tuple, list, range)):
         raise TypeError(f"{name} must be {allowed}; got {sizes!r} of type {type(sizes).__name__}")
-    if not all(_is_int(s) for s in values):
+    if not all(is_int(s) for s in values):
         raise TypeError(f"{name} must be {allowed}; got {sizes!r}")
     if not all(s >= 1 for s in values):
         raise ValueError(f"{name} must be {allowed}; got {sizes!r}")

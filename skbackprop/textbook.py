@@ -480,8 +480,9 @@ def train(
 
     ``BackpropClassifier(activation="sigmoid", output_activation="sigmoid",
     solver="gd", tol=0)`` runs the same steps from the same initial weights (for
-    the same integer ``random_state``, with its output units in the order of
-    ``Y``'s columns); its ``loss_curve_`` records ``J`` after each step, where
+    the same integer ``random_state``, when its output units come in the order of
+    ``Y``'s columns: it orders them by class size, then by class centroid); its
+    ``loss_curve_`` records ``J`` after each step, where
     ``costs`` records it before, so ``costs[1:]`` equals ``loss_curve_[:-1]``.
 
     Parameters

@@ -29,8 +29,6 @@ class GradientDescent:
     It has no state between fits: a warm start continues from the weights alone.
     """
 
-    stochastic = False
-
     def __init__(self, learning_rate=0.5, max_iter=1000, tol=1e-4):
         self.learning_rate = learning_rate
         self.max_iter = max_iter
@@ -112,8 +110,6 @@ class ScipyMinimize:
     tests (on the change in J or x) are switched off. The optimiser's memory
     (L-BFGS-B's pairs, BFGS's matrix) is not kept between fits.
     """
-
-    stochastic = False
 
     def __init__(self, method="L-BFGS-B", max_iter=1000, tol=1e-4):
         self.method = method

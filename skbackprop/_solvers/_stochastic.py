@@ -35,7 +35,6 @@ class _Stochastic:
     schedule, the learning rate is divided by 5 first).
     """
 
-    stochastic = True
     n_arrays = 0  # optimiser vectors shaped like x
 
     def __init__(
