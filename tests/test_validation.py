@@ -586,20 +586,25 @@ def interrupt_at(monkeypatch, k):
     return costs
 
 
-def assert_usable(clf, X, y):
-    assert all(np.isfinite(theta).all() for theta in clf.thetas_)
-    assert clf.predict(X).shape == (len(X),)
-    assert np.isfinite(clf.predict_proba(X)).all()
-    assert clf.n_iter_ == len(clf.loss_curve_)
+def assert_loss_is_the_cost(clf, X, y):
+    """loss_ is J at the fitted weights."""
     J = engine.cost(
         clf.thetas_,
         X,
         one_hot(y, clf.classes_),
         clf.reg_lambda,
-        clf.activation,
-        output_activation=clf.output_activation,
+        clf.activation_,
+        output_activation=clf.output_activation_,
     )
     assert clf.loss_ == pytest.approx(J, rel=1e-9)
+
+
+def assert_usable(clf, X, y):
+    assert all(np.isfinite(theta).all() for theta in clf.thetas_)
+    assert clf.predict(X).shape == (len(X),)
+    assert np.isfinite(clf.predict_proba(X)).all()
+    assert clf.n_iter_ == len(clf.loss_curve_)
+    assert_loss_is_the_cost(clf, X, y)
 
 
 @pytest.mark.parametrize("k", [3, 4, 12])
@@ -735,15 +740,7 @@ def test_divergence_warns_about_learning_rate_without_runtime_warnings():
     assert np.isfinite(proba).all()
     assert np.isfinite(log_proba).all()
     assert np.isfinite(clf.loss_)
-    J = engine.cost(
-        clf.thetas_,
-        X,
-        one_hot(y, clf.classes_),
-        clf.reg_lambda,
-        clf.activation,
-        output_activation=clf.output_activation,
-    )
-    assert clf.loss_ == pytest.approx(J, rel=1e-9)
+    assert_loss_is_the_cost(clf, X, y)
 
 
 def test_fit_warnings_point_at_the_caller():
