@@ -526,8 +526,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         classes = classes if first else self.classes_
         y_encoded = self._encode(y, classes, "y")
         if first:
-            weights = self._unit_weights(X.shape[0], sample_weight)
-            unit_class = self._output_unit_order(X, y_encoded, weights, len(classes))
+            unit_class = self._output_unit_order(X, y_encoded, sample_weight, len(classes))
             state = None
         else:
             unit_class = self._unit_class
@@ -566,13 +565,6 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"{classes.tolist()}"
             ) from None
 
-    @staticmethod
-    def _unit_weights(n, sample_weight):
-        # Scaled by a power of two, exactly: sums of huge weights would overflow.
-        if sample_weight is None:
-            return np.ones(n)
-        return _validation.scale_weights(sample_weight)[0]
-
     def _initial_thetas(self, layer_sizes, classes, unit_class, dtype, rng, warm):
         """The starting weights, their output units in training order."""
         if not warm:
@@ -591,7 +583,6 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         validation = self._check_validation_set(X_val, y_val, sample_weight_val)
 
         classes, y_encoded = np.unique(y, return_inverse=True)
-        weights = self._unit_weights(X.shape[0], sample_weight)
         present = np.unique(y_encoded if sample_weight is None else y_encoded[sample_weight > 0])
         if len(present) < 2:
             where = "y has" if sample_weight is None else "the samples of positive weight have"
@@ -602,11 +593,11 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         layer_sizes = [X.shape[1], *hidden, len(classes)]
         warm = self.warm_start and hasattr(self, "thetas_")
         if warm:
-            # The output units keep their order, and sgd and adam their state.
-            self._check_warm_start(classes, layer_sizes)
+            # The output units keep their order, and sgd and adam their state
+            # (_initial_thetas checks that the previous fit can be continued).
             unit_class, state = self._unit_class, copy.deepcopy(self._solver_state)
         else:
-            unit_class = self._output_unit_order(X, y_encoded, weights, len(classes))
+            unit_class = self._output_unit_order(X, y_encoded, sample_weight, len(classes))
             state = None
         # One stream for the initial weights, the validation split and the
         # shuffling, as in MLPClassifier; sgd and adam keep theirs in their state.
@@ -800,7 +791,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         self._solver_state = solver.get_state()
 
     @staticmethod
-    def _output_unit_order(X, y_encoded, weights, n_classes):
+    def _output_unit_order(X, y_encoded, sample_weight, n_classes):
         """Which class each output unit stands for: ``unit_class[j]``.
 
         Units are ordered by class weight (largest first), then by class centroid:
@@ -809,10 +800,14 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         a fit unchanged, and shuffling rows, or repeating them instead of weighting
         them, changes only the order of summation.
         """
+        m = X.shape[0]
+        # Scaled by a power of two, exactly: sums of huge weights would overflow.
+        weights = (
+            np.ones(m) if sample_weight is None else _validation.scale_weights(sample_weight)[0]
+        )
         class_weight = np.bincount(y_encoded, weights=weights, minlength=n_classes)
         # Sparse: one weight per row, where a dense (n_classes, m) matrix would
         # cost as much memory as a float64 one-hot Y.
-        m = X.shape[0]
         membership = sparse.csr_array((weights, (y_encoded, np.arange(m))), shape=(n_classes, m))
         with np.errstate(over="ignore", invalid="ignore"):
             centroids = membership @ X

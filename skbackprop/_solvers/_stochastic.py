@@ -84,11 +84,8 @@ class _Stochastic:
             and all(a.shape == x0.shape and a.dtype == x0.dtype for a in state["arrays"])
         )
 
-    def _epoch_end(self, state, at_start=False):
-        """A schedule's change of learning rate after each epoch (none by default).
-
-        ``at_start``: setting the rate for a state continued with new settings.
-        """
+    def _epoch_end(self, state):
+        """A schedule's learning rate for the samples seen so far (none by default)."""
 
     def _decline_stop(self, state):
         """True to go on after a stop request, having changed something (SGD adaptive)."""
@@ -190,7 +187,7 @@ class _Stochastic:
         if state.get("rate_settings") != settings:
             state["rate_settings"] = settings
             state["learning_rate"] = float(self.learning_rate)
-            self._epoch_end(state, at_start=True)
+            self._epoch_end(state)
 
     def _rate_settings(self):
         return (float(self.learning_rate),)
@@ -254,8 +251,9 @@ class SGD(_Stochastic):
     def _rate_settings(self):
         return (float(self.learning_rate), self.schedule, float(self.power_t))
 
-    def _epoch_end(self, state, at_start=False):
-        if self.schedule == "invscaling" and (state["samples_seen"] or not at_start):
+    def _epoch_end(self, state):
+        # With no samples seen yet this is learning_rate itself.
+        if self.schedule == "invscaling":
             state["learning_rate"] = float(self.learning_rate) / (
                 state["samples_seen"] + 1
             ) ** float(self.power_t)
