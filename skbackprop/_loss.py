@@ -427,8 +427,3 @@ class Objective:
         return self.loss.loss_gradient(
             theta_flat, X, self.Y[rows], row_scale, self.reg_scale, y_total=y_total
         )
-
-
-def bind(loss, X, Y, row_scale, reg_scale, y_total=None):
-    """:class:`Objective` of ``loss`` on fixed data."""
-    return Objective(loss, X, Y, row_scale, reg_scale, y_total)

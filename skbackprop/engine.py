@@ -39,7 +39,7 @@ import numpy as np
 
 from ._activations import OUTPUT_LOG_ACTIVATIONS
 from ._blocks import thread_budget
-from ._loss import NetworkLoss, bind, scales
+from ._loss import NetworkLoss, Objective, scales
 from ._params import check_layer_sizes, init_thetas, layer_sizes_of, pack, unpack
 from ._validation import as_float_array, check_names, check_real, working_dtype
 
@@ -141,7 +141,7 @@ def make_objective(
         loss = NetworkLoss(
             layer_sizes, activation, output_activation, dtype, n_threads=n_threads, parts=n_threads
         )
-    return bind(loss, X, Y, row_scale, reg_scale, y_total)
+    return Objective(loss, X, Y, row_scale, reg_scale, y_total)
 
 
 def _check_inputs(thetas, X):

@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from skbackprop import _blocks
 from skbackprop._activations import HIDDEN_ACTIVATIONS
-from skbackprop._loss import NetworkLoss, bind, scales
+from skbackprop._loss import NetworkLoss, Objective, scales
 from skbackprop.engine import (
     cost,
     cost_and_gradient,
@@ -42,7 +42,7 @@ def small_blocks_objective(X, Y, sizes, *, n_threads, reg_lambda=0.0, sample_wei
     row_scale, reg_scale = scales(sample_weight, len(X), reg_lambda, np.float64)
     Y = np.asfortranarray(Y, dtype=np.float64)
     y_total = Y.sum(axis=1)
-    return bind(loss, X, Y, row_scale, reg_scale, None if np.all(y_total == 1) else y_total)
+    return Objective(loss, X, Y, row_scale, reg_scale, None if np.all(y_total == 1) else y_total)
 
 
 def _sigmoid(z):
