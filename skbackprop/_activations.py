@@ -45,6 +45,11 @@ def relu(z):
     return np.maximum(z, 0, out=z)
 
 
+def identity(z):
+    """The identity ``g(z) = z``: a linear unit, nothing to do."""
+    return z
+
+
 def sigmoid_derivative(a, delta, scratch):
     """``delta *= a * (1 - a)``, since ``sigmoid'(z) = a (1 - a)``."""
     delta *= a
@@ -68,18 +73,25 @@ def relu_derivative(a, delta, scratch):
     return delta
 
 
+def identity_derivative(a, delta, scratch):
+    """``identity'(z) = 1``: ``delta`` passes unchanged."""
+    return delta
+
+
 # Where g'(z) is below a thousandth of its peak, a unit passes (almost) no
 # gradient back: it is saturated (sigmoid, tanh) or dead (relu).
 SATURATED = {
     "sigmoid": lambda a: a * (1.0 - a) < 2.5e-4,
     "tanh": lambda a: 1.0 - a * a < 1e-3,
     "relu": lambda a: a <= 0,
+    "identity": lambda a: np.zeros(a.shape, dtype=bool),  # never saturates
 }
 
 HIDDEN_ACTIVATIONS = {
     "sigmoid": (sigmoid, sigmoid_derivative),
     "tanh": (tanh, tanh_derivative),
     "relu": (relu, relu_derivative),
+    "identity": (identity, identity_derivative),
 }
 
 

@@ -14,6 +14,7 @@ G = {
     "sigmoid": (lambda z: 1.0 / (1.0 + math.exp(-z)), lambda a: a * (1.0 - a)),
     "tanh": (math.tanh, lambda a: 1.0 - a * a),
     "relu": (lambda z: max(z, 0.0), lambda a: 1.0 if a > 0 else 0.0),
+    "identity": (lambda z: z, lambda a: 1.0),
 }
 
 

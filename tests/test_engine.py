@@ -25,7 +25,7 @@ from skbackprop.engine import (
 
 from .reference import reference_cost_and_gradient
 
-ACTIVATIONS = ["sigmoid", "tanh", "relu"]
+ACTIVATIONS = ["sigmoid", "tanh", "relu", "identity"]
 
 
 def _problem(sizes, m=40, seed=0, dtype=np.float64):

@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skbackprop import BackpropClassifier
 
 SOLVERS = ["gd", "sgd", "adam", "L-BFGS-B", "CG", "BFGS", "TNC"]
-ACTIVATIONS = ["sigmoid", "tanh", "relu"]
+ACTIVATIONS = ["sigmoid", "tanh", "relu", "identity"]
 
 
 def _iris():

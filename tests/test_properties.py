@@ -12,7 +12,7 @@ from skbackprop import BackpropClassifier, engine
 
 from .reference import reference_cost_and_gradient
 
-ACTIVATIONS = ["sigmoid", "tanh", "relu"]
+ACTIVATIONS = ["sigmoid", "tanh", "relu", "identity"]
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
