@@ -29,19 +29,26 @@ MIN_BLOCK_ROWS = 256
 # one block covers small data sets such as digits (1797 x 65), whose X is then
 # copied in only once.
 INPUT_BLOCK_ELEMENTS = 4 * BLOCK_ELEMENTS
+# A block of sparse input rows is multiplied as one sparse matrix, whose product
+# with the first layer's weights costs a pass over those weights: blocks of
+# sparse rows are longer, up to this many activations (8 MiB in float64) per layer.
+SPARSE_BLOCK_ELEMENTS = 16 * BLOCK_ELEMENTS
 # Rows x weights per part below which splitting costs more than it saves.
 MIN_WORK_PER_PART = 5_000_000
 # Parts of one evaluation at the most: enough for the cores of a workstation.
 MAX_PARTS = 8
 
 
-def block_rows(layer_sizes, n_rows, min_rows=MIN_BLOCK_ROWS):
+def block_rows(layer_sizes, n_rows, min_rows=MIN_BLOCK_ROWS, sparse_input=False):
     """Rows per block for a network of these layer sizes."""
     # The elementwise passes run over the hidden and output layers; BLAS reads
     # the input block with its own cache blocking, so it may be wider, but it
     # is a copy of X's rows and must stay small next to X.
     widest = max(s + 1 for s in layer_sizes[1:])
-    rows = min(BLOCK_ELEMENTS // widest, INPUT_BLOCK_ELEMENTS // (layer_sizes[0] + 1))
+    if sparse_input:  # no dense copy of the input rows is made
+        rows = SPARSE_BLOCK_ELEMENTS // widest
+    else:
+        rows = min(BLOCK_ELEMENTS // widest, INPUT_BLOCK_ELEMENTS // (layer_sizes[0] + 1))
     return max(1, min(n_rows, max(min_rows, rows)))
 
 
@@ -113,18 +120,24 @@ class Buffers:
 
     ``A[l]`` holds ``[1, a^(l+1)]`` for the input and hidden layers: its column 0
     stays at 1, so ``A[l] @ Theta^(l).T`` includes the bias, and
-    ``delta.T @ A[l]`` gives the bias gradient in column 0.
+    ``delta.T @ A[l]`` gives the bias gradient in column 0. With
+    ``sparse_input`` there is no input block ``A[0]`` (it is None): the rows of a
+    sparse X are multiplied as they are, never made dense.
     """
 
-    def __init__(self, layer_sizes, n_rows, dtype, hidden_scratch=True):
+    def __init__(self, layer_sizes, n_rows, dtype, hidden_scratch=True, sparse_input=False):
         # Hidden layers are column-major so that A[l][:, 1:] is one contiguous
         # chunk: elementwise passes over it run several times faster.
         self.A = [
-            np.empty((n_rows, s + 1), dtype=dtype, order="C" if l == 0 else "F")
+            None
+            if l == 0 and sparse_input
+            else np.empty((n_rows, s + 1), dtype=dtype, order="C" if l == 0 else "F")
             for l, s in enumerate(layer_sizes[:-1])
         ]
         for a in self.A:
-            a[:, 0] = 1.0
+            if a is not None:
+                a[:, 0] = 1.0
+        self.sparse_input = sparse_input
         # The output layer too, so that loops over its K units run over contiguous
         # columns.
         self.Z = np.empty((n_rows, layer_sizes[-1]), dtype=dtype, order="F")
@@ -141,6 +154,9 @@ class Buffers:
         # block needs copying only once. X itself is kept, not its id, which a
         # new array could reuse.
         self.input_rows = None
+        # For a sparse X: (X, rows, X[rows]) of the last block, which its
+        # backward pass multiplies again.
+        self.sparse_rows = None
         self._views = {}
 
     @property
@@ -162,7 +178,7 @@ class Buffers:
         views = self._views.get(r)
         if views is None:
             views = self._views[r] = SimpleNamespace(
-                A=[a[:r] for a in self.A],
+                A=[None if a is None else a[:r] for a in self.A],
                 # a^(l) of the hidden layers, without the column of ones
                 units=[a[:r, 1:] for a in self.A[1:]],
                 Z=self.Z[:r],

@@ -19,6 +19,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
+from scipy import sparse
 
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_LOSSES, SATURATED
 from ._blocks import Buffers, block_rows, n_parts, part_ranges
@@ -53,22 +54,42 @@ def scales(sample_weight, m, reg_lambda, dtype):
     return row_scale, reg_scale
 
 
+def _input_rows(X, rows, buf, fixed_input):
+    """The rows of a sparse ``X``, kept in ``buf.sparse_rows`` for the backward pass.
+
+    When the caller promises that ``X`` does not change, a block sliced by an
+    earlier evaluation is used again.
+    """
+    cached = buf.sparse_rows
+    if fixed_input and cached is not None and cached[0] is X and cached[1] == rows:
+        return cached[2]
+    block = X if rows.start == 0 and rows.stop == X.shape[0] else X[rows]
+    buf.sparse_rows = (X, rows, block)
+    return block
+
+
 def _forward_block(thetas, X, rows, buf, g, fixed_input):
     """Forward pass for ``X[rows]``: fills and returns ``buf.rows(...)``, ``A`` to ``Z``."""
     v = buf.rows(rows.stop - rows.start)
-    key = (rows.start, rows.stop)
-    if not (
-        fixed_input
-        and buf.input_rows is not None
-        and buf.input_rows[0] is X
-        and buf.input_rows[1] == key
-    ):
-        v.A[0][:, 1:] = X[rows]
-        buf.input_rows = (X, key) if fixed_input else None
-    for a, theta, z in zip(v.A[:-1], thetas[:-1], v.units, strict=True):
-        np.matmul(a, theta.T, out=z)
-        g(z)
-    np.matmul(v.A[-1], thetas[-1].T, out=v.Z)
+    z = [*v.units, v.Z]  # the pre-activations of each layer, then its activations
+    if buf.sparse_input:
+        # z^(2) = X Theta^(1)[:, 1:].T + bias: a sparse product, no dense copy of X.
+        z[0][...] = _input_rows(X, rows, buf, fixed_input) @ thetas[0][:, 1:].T
+        z[0] += thetas[0][:, 0]
+    else:
+        key = (rows.start, rows.stop)
+        if not (
+            fixed_input
+            and buf.input_rows is not None
+            and buf.input_rows[0] is X
+            and buf.input_rows[1] == key
+        ):
+            v.A[0][:, 1:] = X[rows]
+            buf.input_rows = (X, key) if fixed_input else None
+        np.matmul(v.A[0], thetas[0].T, out=z[0])
+    for l in range(1, len(thetas)):
+        g(z[l - 1])
+        np.matmul(v.A[l], thetas[l].T, out=z[l])
     return v
 
 
@@ -96,11 +117,15 @@ def _data_term(thetas, X, Y, y_total, row_scale, start, stop, block, buf, grads,
         delta -= Y[i:j]
         delta *= scale
         for l in range(len(thetas) - 1, -1, -1):
-            if first:
-                np.matmul(delta.T, v.A[l], out=grads[l])
+            product = grads[l] if first else buf.products[l]
+            if l == 0 and buf.sparse_input:
+                product[:, 0] = delta.sum(axis=0)
+                # The rows the forward pass of this block just sliced out.
+                product[:, 1:] = (buf.sparse_rows[2].T @ delta).T
             else:
-                np.matmul(delta.T, v.A[l], out=buf.products[l])
-                grads[l] += buf.products[l]
+                np.matmul(delta.T, v.A[l], out=product)
+            if not first:
+                grads[l] += product
             if l > 0:
                 below = v.deltas[l - 1]
                 np.matmul(delta, thetas[l][:, 1:], out=below)
@@ -190,11 +215,16 @@ class NetworkLoss:
         self._theta_views = [(theta_flat, thetas), *self._theta_views[:1]]
         return thetas
 
-    def _worker_buffers(self, worker, block):
-        buf = self._buffers.get(worker)
+    def _worker_buffers(self, worker, block, sparse_input=False):
+        key = (worker, sparse_input)
+        buf = self._buffers.get(key)
         if buf is None or buf.n_rows < block:
-            buf = self._buffers[worker] = Buffers(
-                self.layer_sizes, block, self.dtype, hidden_scratch=self.activation != "relu"
+            buf = self._buffers[key] = Buffers(
+                self.layer_sizes,
+                block,
+                self.dtype,
+                hidden_scratch=self.activation not in ("relu", "identity"),
+                sparse_input=sparse_input,
             )
         return buf
 
@@ -220,20 +250,20 @@ class NetworkLoss:
             self._pool.shutdown(wait=True)
         self._pool = self._pool_pid = None
 
-    def _block(self, m):
+    def _block(self, m, sparse_input=False):
         if self.block_rows is None:
-            return block_rows(self.layer_sizes, max(m, 1))
+            return block_rows(self.layer_sizes, max(m, 1), sparse_input=sparse_input)
         return max(1, min(int(self.block_rows), m))
 
-    def plan(self, m):
+    def plan(self, m, sparse_input=False):
         """``(block, ranges, n_threads)`` for an evaluation on ``m`` rows."""
-        plan = self._plans.get(m)
+        plan = self._plans.get((m, sparse_input))
         if plan is None:
-            plan = self._plans[m] = self._new_plan(m)
+            plan = self._plans[m, sparse_input] = self._new_plan(m, sparse_input)
         return plan
 
-    def _new_plan(self, m):
-        block = self._block(m)
+    def _new_plan(self, m, sparse_input):
+        block = self._block(m, sparse_input)
         n_blocks = max(1, -(-m // block))
         parts = n_parts(m, self.n_params, block) if self.parts is None else self.parts
         parts = max(1, min(int(parts), n_blocks))
@@ -287,7 +317,8 @@ class NetworkLoss:
                 f"theta_flat must have shape ({self.n_params},); got {theta_flat.shape}"
             )
         m = X.shape[0]
-        block, ranges, n_threads = self.plan(m)
+        sparse_input = sparse.issparse(X)
+        block, ranges, n_threads = self.plan(m, sparse_input)
         grad_flats = self._part_grads(len(ranges)) if need_grad else []
         if any(np.may_share_memory(theta_flat, flat) for flat in grad_flats):
             # Weights read while the gradient is written: e.g. a returned gradient
@@ -298,7 +329,7 @@ class NetworkLoss:
         def run(worker):
             # Worker w sums parts w, w + n_threads, ...: which thread runs a part
             # changes nothing in its sum.
-            buf = self._worker_buffers(worker, block)
+            buf = self._worker_buffers(worker, block, sparse_input)
             return [
                 _data_term(
                     thetas,
@@ -357,8 +388,9 @@ class NetworkLoss:
         m = X.shape[0]
         if out is None:
             out = np.empty((m, self.layer_sizes[-1]), dtype=self.dtype)
-        block = self._block(m)
-        buf = self._worker_buffers("logits", block)
+        sparse_input = sparse.issparse(X)
+        block = self._block(m, sparse_input)
+        buf = self._worker_buffers("logits", block, sparse_input)
         g = self._fns[0]
         with np.errstate(over="ignore", invalid="ignore"):
             for i in range(0, m, block):
@@ -396,7 +428,7 @@ class Objective:
         self.row_scale, self.reg_scale, self.y_total = row_scale, reg_scale, y_total
         self.n_samples = X.shape[0]
         self.layer_sizes = loss.layer_sizes
-        self.n_threads = loss.plan(self.n_samples)[2]
+        self.n_threads = loss.plan(self.n_samples, sparse.issparse(X))[2]
 
     def __call__(self, theta_flat):
         return self._all_rows(theta_flat, need_grad=True)

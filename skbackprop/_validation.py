@@ -4,6 +4,7 @@ import math
 import numbers
 
 import numpy as np
+from scipy import sparse
 
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_LOSSES
 
@@ -99,7 +100,11 @@ def input_dtype(X):
 
 
 def as_float_array(X, dtype):
-    X = np.asarray(X)
+    """``X`` as an array of ``dtype``; a sparse ``X`` stays sparse, in CSR format."""
+    if sparse.issparse(X):
+        X = X.tocsr()  # rows are sliced and multiplied: CSR does both fast
+    else:
+        X = np.asarray(X)
     if X.dtype == dtype:
         return X
     with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf

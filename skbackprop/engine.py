@@ -36,6 +36,7 @@ whatever rows it is given, and :func:`make_objective` binds it to fixed data.
 """
 
 import numpy as np
+from scipy import sparse
 
 from ._activations import OUTPUT_LOG_ACTIVATIONS
 from ._blocks import thread_budget
@@ -78,7 +79,8 @@ def make_objective(
 
     Parameters
     ----------
-    X : ndarray of shape (m, s_1)
+    X : ndarray or sparse matrix of shape (m, s_1)
+        A sparse X is used in CSR format and never made dense.
     Y : ndarray of shape (m, K)
         Targets, zeros and ones (a bool matrix is used as it is, without a
         floating-point copy).
@@ -117,8 +119,8 @@ def make_objective(
     """
     check_names(activation, output_activation)
     layer_sizes = check_layer_sizes(layer_sizes)
-    X = np.asarray(X)
-    dtype = working_dtype(X.dtype)
+    dtype = working_dtype(X.dtype) if sparse.issparse(X) else working_dtype(np.asarray(X).dtype)
+    X = as_float_array(X, dtype)
     if X.ndim != 2 or X.shape[1] != layer_sizes[0]:
         raise ValueError(f"X must have shape (m, {layer_sizes[0]}); got {X.shape}")
     m = X.shape[0]
