@@ -30,7 +30,8 @@ class SolverResult:
     """What a solver returns.
 
     ``status`` is one of "converged" (the solver's own stopping rule was met),
-    "max_iter", "diverged", "interrupted", "early_stopped" (a hook of the
+    "max_iter", "max_fun" (a scipy method used up its evaluations), "diverged",
+    "interrupted", "early_stopped" (a hook of the
     monitor asked to stop), "stopped" (the optimiser stopped short of its rule;
     ``message`` says why) or "not_finite" (J is not finite at ``x0``, so
     nothing was tried).

@@ -103,6 +103,10 @@ class _NonFiniteIterate(Exception):
     pass
 
 
+class _MaxFunReached(Exception):
+    pass
+
+
 class ScipyMinimize:
     """``scipy.optimize.minimize(method=method, jac=True)``, stopped by the gradient.
 
@@ -111,19 +115,28 @@ class ScipyMinimize:
     (L-BFGS-B's pairs, BFGS's matrix) is not kept between fits.
     """
 
-    def __init__(self, method="L-BFGS-B", max_iter=1000, tol=1e-4):
+    def __init__(self, method="L-BFGS-B", max_iter=1000, tol=1e-4, max_fun=None):
         self.method = method
         self.max_iter = max_iter
         self.tol = tol
+        # Evaluations of J allowed (None: only max_iter limits them); checked at
+        # the end of each iteration, so a line search may run a few past it.
+        self.max_fun = max_fun
 
     def get_state(self):
         return None
 
+    def _max_fun_message(self, grad_max):
+        return (
+            f"{self.max_fun} evaluations of J (max_fun) left max|gradient| = "
+            f"{grad_max:.3e} > tol = {self.tol:g}"
+        )
+
     def minimize(self, fun, x0, monitor):
-        method, max_iter, tol = self.method, self.max_iter, self.tol
+        method, max_iter, tol, max_fun = self.method, self.max_iter, self.tol, self.max_fun
         # Last evaluation, so that the per-iteration callback need not recompute J;
         # and the cost at x0, to keep x0 if Ctrl-C comes before the first iteration.
-        last = {"x": None, "J": None, "grad_max": None}
+        last = {"x": None, "J": None, "grad_max": None, "n_fun": 0}
         x0 = np.asarray(x0, dtype=np.float64)
         start = {"J": None}
 
@@ -131,6 +144,7 @@ class ScipyMinimize:
             if monitor.interrupt_requested:
                 raise KeyboardInterrupt
             J, grad = fun(x)
+            last["n_fun"] += 1
             if start["J"] is None and np.array_equal(x, x0):
                 start["J"] = float(J)
                 if not np.isfinite(J):
@@ -163,6 +177,8 @@ class ScipyMinimize:
                 raise _HookStop
             if monitor.n_iter >= max_iter:
                 raise _MaxIterReached
+            if max_fun is not None and last["n_fun"] >= max_fun:
+                raise _MaxFunReached
 
         # A Python int, so that the multiples below cannot overflow, capped for C.
         limit = min(int(max_iter), _C_INT_MAX)
@@ -170,11 +186,13 @@ class ScipyMinimize:
         # Only tol, on the gradient, may stop a fit early: the other stopping
         # tests (on the change in J or x) are switched off.
         if method == "L-BFGS-B":
-            options["maxfun"] = min(max(15000, 10 * limit), _C_INT_MAX)
+            cap = max(15000, 10 * limit) if max_fun is None else max_fun
+            options["maxfun"] = min(cap, _C_INT_MAX)
             options["ftol"] = 0.0
         elif method == "TNC":
             del options["maxiter"]  # TNC counts function evaluations, not iterations
-            options["maxfun"] = min(max(100 * limit, 1000), _C_INT_MAX)
+            cap = max(100 * limit, 1000) if max_fun is None else max_fun
+            options["maxfun"] = min(cap, _C_INT_MAX)
             options["ftol"] = options["xtol"] = 0.0
         try:
             # scipy's own arithmetic on huge gradients (dot products in CG's
@@ -189,6 +207,8 @@ class ScipyMinimize:
             return monitor.result(
                 "max_iter", f"max|gradient| = {monitor.grad_max:.3e} > tol = {tol:g}"
             )
+        except _MaxFunReached:
+            return monitor.result("max_fun", self._max_fun_message(monitor.grad_max))
         except _HookStop:
             return monitor.result("early_stopped", monitor.stop_message())
         except _NonFiniteIterate:
@@ -217,8 +237,10 @@ class ScipyMinimize:
             and "ITERATIONS" in str(res.message).upper()
         ):
             status = "max_iter"
+        message = str(res.message)
+        if status == "stopped" and max_fun is not None and last["n_fun"] >= max_fun:
+            # scipy's own limit on evaluations, which max_fun set
+            status, message = "max_fun", self._max_fun_message(grad_max)
         if monitor.x is None:  # no iteration completed: keep the optimiser's point
-            return monitor.result(
-                status, str(res.message), np.array(res.x, copy=True), float(res.fun)
-            )
-        return monitor.result(status, str(res.message))
+            return monitor.result(status, message, np.array(res.x, copy=True), float(res.fun))
+        return monitor.result(status, message)
