@@ -5,17 +5,15 @@ import numbers
 import warnings
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from sklearn.utils.validation import validate_data as _sklearn_validate_data
 
-from . import _validation, engine
+from . import _targets, _validation, engine
 from ._activations import (
     HIDDEN_ACTIVATIONS,
     OUTPUT_LOSSES,
@@ -70,7 +68,7 @@ SOLVERS.update(
     {
         method: (
             lambda clf, rng, max_iter, state, rule, method=method: ScipyMinimize(
-                method, max_iter, clf.tol
+                method, max_iter, clf.tol, clf.max_fun
             )
         )
         for method in SCIPY_METHODS
@@ -104,16 +102,32 @@ def _is_int_or_bool(value):
     return isinstance(value, numbers.Integral)
 
 
+# MLPClassifier's name of the sigmoid, accepted so that its settings carry over.
+_ALIASES = {"logistic": "sigmoid"}
+
+
+def _largest_share(rows):
+    """The share of the most common value (of a vector) or row (of a matrix)."""
+    counts = np.unique(rows, axis=0 if rows.ndim == 2 else None, return_counts=True)[1]
+    return counts.max() / len(rows)
+
+
 class BackpropClassifier(ClassifierMixin, BaseEstimator):
     """Feed-forward neural network classifier trained by backpropagation.
 
     The network is the list of Theta matrices of :mod:`skbackprop.engine`:
     ``thetas_[l]`` has shape ``(s_{l+1}, s_l + 1)`` with the bias weights in
     column 0. There is one output unit per class (two for a binary problem). With
-    a softmax output layer (the default) the cost is the categorical
+    a softmax output layer (the default for labels) the cost is the categorical
     cross-entropy, as in scikit-learn's ``MLPClassifier``; with the seed's
     sigmoid output units it is the cross-entropy summed over the output units.
     Either way it adds ``reg_lambda / (2 m)`` times the squared non-bias weights.
+
+    ``y`` is a vector of labels (binary or multiclass), or a multilabel
+    indicator matrix (one column of 0s and 1s per label), which the seed's
+    independent sigmoid output units model: :meth:`predict` then returns an
+    indicator matrix. ``X`` may be a dense array or a SciPy sparse matrix
+    (CSR or CSC); sparse rows are multiplied as they are, never made dense.
 
     Scale the features (e.g. with ``StandardScaler`` in a ``Pipeline``): on
     large raw values sigmoid and tanh units saturate, their gradients vanish,
@@ -133,12 +147,15 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     hidden_layer_sizes : tuple of int, default=(25,)
         Units of each hidden layer; ``()`` means no hidden layer (one logistic
         regression per class).
-    activation : {"sigmoid", "tanh", "relu"}, default="tanh"
-        Activation of the hidden units.
-    output_activation : {"sigmoid", "softmax"}, default="softmax"
-        Output units: independent sigmoids, one per class, whose outputs
-        :meth:`predict_proba` normalises; or a softmax, whose outputs are the
-        class probabilities.
+    activation : {"sigmoid", "tanh", "relu", "identity", "logistic"}, default="tanh"
+        Activation of the hidden units; "logistic" is another name of "sigmoid"
+        (MLPClassifier's), "identity" makes linear units.
+    output_activation : {"auto", "softmax", "sigmoid", "logistic"}, default="auto"
+        Output units: a softmax, whose outputs are the class probabilities; or
+        independent sigmoids ("logistic" is the same), one per class, whose
+        outputs :meth:`predict_proba` normalises for labels and reports as
+        they are for a multilabel ``y``. "auto" is "softmax" for labels and
+        "sigmoid" for a multilabel ``y`` (a softmax cannot model it).
     solver : {"gd", "sgd", "adam", "L-BFGS-B", "CG", "BFGS", "TNC"}, default="gd"
         ``"gd"`` is full-batch gradient descent with step ``learning_rate``;
         ``"sgd"`` and ``"adam"`` take mini-batch steps of ``batch_size`` rows
@@ -149,6 +166,13 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         scikit-learn's ``MLPClassifier``). Must be >= 0. Every solver minimises
         the same ``J``: a mini-batch gradient is an unbiased estimate of the
         full one, with the penalty of all ``m`` rows.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, which multiply the sample weights (as in
+        ``LogisticRegression``): ``{label: weight}`` (classes not named weigh
+        1), or "balanced", ``sum(w) / (n_classes * sum of w in the class)``, so
+        that every class carries the same total weight. They also weigh the
+        validation rows of early stopping. Not for a multilabel ``y``;
+        :meth:`partial_fit` takes a dict only.
     learning_rate : float or "auto", default="auto"
         Step size: alpha of gradient descent, the initial step of sgd and adam.
         "auto" is 1.0 for "gd" and 0.001 for "sgd" and "adam" (MLPClassifier's
@@ -156,6 +180,10 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     max_iter : int, default=5000
         Maximum number of iterations: gradient steps, iterations of the scipy
         method, or epochs (passes over the data) of sgd and adam. Must be >= 1.
+    max_fun : int, default=15000
+        Maximum number of evaluations of ``J`` by the scipy methods (checked
+        at the end of each iteration; "L-BFGS-B" and "TNC" also hand it to
+        scipy). Reaching it gives a ConvergenceWarning. Must be >= 1.
     tol : float, default=3e-4
         Stopping tolerance. gd and the scipy methods stop when the largest
         absolute component of the gradient is at most ``tol``; sgd and adam stop
@@ -207,7 +235,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels; ``arange(n_labels)`` for a multilabel ``y``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -217,7 +245,15 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         float32 data, float64 otherwise.
     activation_, output_activation_ : str
         The activations the network was trained with, which predictions use
-        (``set_params`` after fitting does not change the fitted network).
+        (``set_params`` after fitting does not change the fitted network);
+        ``output_activation_`` is "softmax" or "sigmoid", never "auto".
+    coefs_, intercepts_ : list of ndarray
+        MLPClassifier's view of the weights, read-only: ``coefs_[l]`` is
+        ``thetas_[l][:, 1:].T`` and ``intercepts_[l]`` is ``thetas_[l][:, 0]``.
+    n_layers_, n_outputs_ : int
+        Layers (input and output included) and output units.
+    out_activation_ : str
+        The output activation in MLPClassifier's words: "softmax" or "logistic".
     loss_ : float
         The entry of ``loss_curve_`` of the kept weights: ``J`` at those weights
         for gd and the scipy methods, the mean mini-batch cost of that epoch for
@@ -273,11 +309,13 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         self,
         hidden_layer_sizes=(25,),
         activation="tanh",
-        output_activation="softmax",
+        output_activation="auto",
         solver="gd",
         reg_lambda=1e-4,
+        class_weight=None,
         learning_rate="auto",
         max_iter=5000,
+        max_fun=15000,
         tol=3e-4,
         batch_size="auto",
         shuffle=True,
@@ -301,8 +339,10 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         self.output_activation = output_activation
         self.solver = solver
         self.reg_lambda = reg_lambda
+        self.class_weight = class_weight
         self.learning_rate = learning_rate
         self.max_iter = max_iter
+        self.max_fun = max_fun
         self.tol = tol
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -336,8 +376,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             single=True,
         )
         for name, options in (
-            ("activation", HIDDEN_ACTIVATIONS),
-            ("output_activation", OUTPUT_LOSSES),
+            ("activation", [*HIDDEN_ACTIVATIONS, "logistic"]),
+            ("output_activation", ["auto", *OUTPUT_LOSSES, "logistic"]),
             ("solver", SOLVERS),
             ("learning_rate_schedule", SCHEDULES),
         ):
@@ -347,6 +387,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         checks = [
             ("reg_lambda", self.reg_lambda, _is_real, lambda v: v >= 0, "a float >= 0"),
             ("max_iter", self.max_iter, _is_int, lambda v: v >= 1, "an int >= 1"),
+            ("max_fun", self.max_fun, _is_int, lambda v: v >= 1, "an int >= 1"),
             ("tol", self.tol, _is_real, lambda v: v >= 0, "a float >= 0"),
             ("power_t", self.power_t, _is_real, lambda v: v >= 0, "a float >= 0"),
             ("momentum", self.momentum, _is_real, lambda v: 0 <= v <= 1, "a float in [0, 1]"),
@@ -391,6 +432,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"{name} must be {allowed}; got {value!r}")
         # float64's limit here; init_thetas applies that of the data's dtype.
         _validation.check_epsilon_init(self.epsilon_init)
+        _targets.check_class_weight(self.class_weight)
         random_state = self.random_state
         allowed = "an int in [0, 2**32 - 1], a RandomState instance or None"
         if not (
@@ -506,15 +548,29 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     def _partial_fit(self, X, y, classes, sample_weight):
         hidden = self._check_params()
         first = not hasattr(self, "thetas_")
-        if first and classes is None:
+        X, y, multilabel = self._check_data(X, y, reset=first)
+        if isinstance(self.class_weight, str):
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: one call's rows "
+                "cannot tell the class frequencies. Compute the weights once, e.g. with "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', classes=classes, "
+                "y=y_sample), and pass them as a dict."
+            )
+        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
+        if not first and multilabel != getattr(self, "_multilabel", False):
+            raise ValueError(
+                f"y is {'a multilabel indicator matrix' if multilabel else 'a label vector'} "
+                f"but the first call of partial_fit had "
+                f"{'a label vector' if multilabel else 'a multilabel indicator matrix'}"
+            )
+        if multilabel:
+            classes = self._multilabel_classes(y, classes, first)
+        elif first and classes is None:
             raise ValueError(
                 "classes must be passed to the first call of partial_fit: all the labels "
                 "that y will hold, e.g. classes=np.unique(y_all)"
             )
-        X, y = validate_data(self, X, y, dtype=_validation.input_dtype(X), reset=first)
-        check_classification_targets(y)
-        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
-        if classes is not None:
+        elif classes is not None:
             classes = np.unique(np.asarray(classes))
             if len(classes) < 2:
                 raise ValueError(f"classes must hold at least 2 labels; got {classes.tolist()}")
@@ -524,9 +580,12 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                     f"{self.classes_.tolist()}"
                 )
         classes = classes if first else self.classes_
-        y_encoded = self._encode(y, classes, "y")
+        codes = y if multilabel else _targets.encode(y, classes, "y")
+        per_class = _targets.class_weights(self.class_weight, classes, codes, None)
+        sample_weight = _targets.weighted(sample_weight, per_class, codes)
         if first:
-            unit_class = self._output_unit_order(X, y_encoded, sample_weight, len(classes))
+            self._output_activation(multilabel)  # a softmax for multilabel y: an error now
+            unit_class = _targets.output_unit_order(X, codes, sample_weight, len(classes))
             state = None
         else:
             unit_class = self._unit_class
@@ -540,7 +599,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         )
         self._train(
             X,
-            y_encoded,
+            codes,
             sample_weight,
             classes,
             unit_class,
@@ -553,17 +612,51 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         )
         return self
 
-    def _encode(self, y, classes, name):
-        """Indices of ``y``'s labels in ``classes``; a ValueError for any other label."""
-        # Python lists: NumPy < 2 raises when it compares str with int labels.
-        position = {label: k for k, label in enumerate(classes.tolist())}
-        try:
-            return np.array([position[label] for label in np.asarray(y).tolist()], dtype=np.intp)
-        except KeyError as error:
+    def _check_data(self, X, y, reset):
+        """``(X, y, multilabel)`` validated: X dense or CSR, y labels or an indicator matrix."""
+        # float32 columns (in any byte order, or pandas' Float32) train in float32.
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            multi_output=True,
+            dtype=_validation.input_dtype(X),
+            reset=reset,
+        )
+        y, kind = _targets.check_targets(y)
+        return X, y, kind == _targets.MULTILABEL
+
+    def _multilabel_classes(self, y, classes, first):
+        """The classes of a multilabel ``y``: its columns, ``arange(n_labels)``."""
+        n_labels = y.shape[1]
+        if not first and n_labels != len(self.classes_):
             raise ValueError(
-                f"{name} has the label {error.args[0]!r}, which is not among the classes "
-                f"{classes.tolist()}"
-            ) from None
+                f"y has {n_labels} label columns but the first call of partial_fit had "
+                f"{len(self.classes_)}"
+            )
+        if classes is not None and np.unique(np.asarray(classes)).tolist() != list(range(n_labels)):
+            raise ValueError(
+                f"for a multilabel y, classes must be None or range({n_labels}), the "
+                f"indices of y's {n_labels} columns; got {np.asarray(classes).tolist()}"
+            )
+        return np.arange(n_labels)
+
+    def _output_activation(self, multilabel):
+        """The output units to train: "softmax" or "sigmoid" (resolving the aliases)."""
+        name = self.output_activation
+        if name == "auto":
+            return "sigmoid" if multilabel else "softmax"
+        if multilabel and name == "softmax":
+            raise ValueError(
+                "output_activation='softmax' cannot model a multilabel y: a softmax makes "
+                "the labels compete for one unit of probability. Use "
+                "output_activation='sigmoid' (or 'auto'), one independent unit per label."
+            )
+        return _ALIASES.get(name, name)
+
+    def _hidden_activation(self):
+        return _ALIASES.get(self.activation, self.activation)
 
     def _initial_thetas(self, layer_sizes, classes, unit_class, dtype, rng, warm):
         """The starting weights, their output units in training order."""
@@ -576,28 +669,51 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         hidden = self._check_params()
-        # float32 columns (in any byte order, or pandas' Float32) train in float32.
-        X, y = validate_data(self, X, y, dtype=_validation.input_dtype(X), reset=True)
-        check_classification_targets(y)
-        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
-        validation = self._check_validation_set(X_val, y_val, sample_weight_val)
-
-        classes, y_encoded = np.unique(y, return_inverse=True)
-        present = np.unique(y_encoded if sample_weight is None else y_encoded[sample_weight > 0])
-        if len(present) < 2:
-            where = "y has" if sample_weight is None else "the samples of positive weight have"
+        X, y, multilabel = self._check_data(X, y, reset=True)
+        self._output_activation(multilabel)  # a softmax for multilabel y: an error now
+        if multilabel and self.class_weight is not None:
             raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes; {where} "
-                f"{len(present)} class: {classes[present].tolist()}"
+                "class_weight is not supported for a multilabel y: each row has several "
+                "labels, so a class weight cannot weigh a row. Pass sample_weight instead."
             )
+        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
+        validation = self._check_validation_set(X_val, y_val, sample_weight_val, multilabel)
+
+        if multilabel:
+            classes, codes = np.arange(y.shape[1]), y
+        else:
+            classes, codes = np.unique(y, return_inverse=True)
+        per_class = _targets.class_weights(self.class_weight, classes, codes, sample_weight)
+        sample_weight = _targets.weighted(sample_weight, per_class, codes)
+        if not multilabel:
+            weighed = codes if sample_weight is None else codes[sample_weight > 0]
+            present = np.unique(weighed)
+            if len(present) < 2:
+                where = (
+                    "y has"
+                    if sample_weight is None
+                    else "the samples of positive (sample and class) weight have"
+                )
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes; {where} "
+                    f"{len(present)} class: {classes[present].tolist()}"
+                )
+        elif sample_weight is not None and not np.any(sample_weight > 0):
+            raise ValueError("sample_weight must not be all zero: the total weight is zero")
         layer_sizes = [X.shape[1], *hidden, len(classes)]
         warm = self.warm_start and hasattr(self, "thetas_")
+        if warm and multilabel != getattr(self, "_multilabel", False):
+            raise ValueError(
+                f"warm_start=True: y is {'' if multilabel else 'not '}multilabel but the "
+                f"previous fit's was {'not ' if multilabel else ''}; fit with "
+                "warm_start=False to start anew"
+            )
         if warm:
             # The output units keep their order, and sgd and adam their state
             # (_initial_thetas checks that the previous fit can be continued).
             unit_class, state = self._unit_class, copy.deepcopy(self._solver_state)
         else:
-            unit_class = self._output_unit_order(X, y_encoded, sample_weight, len(classes))
+            unit_class = _targets.output_unit_order(X, codes, sample_weight, len(classes))
             state = None
         # One stream for the initial weights, the validation split and the
         # shuffling, as in MLPClassifier; sgd and adam keep theirs in their state.
@@ -605,12 +721,14 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         thetas = self._initial_thetas(layer_sizes, classes, unit_class, X.dtype, rng, warm)
         if validation is not None:
             X_val, y_val, sample_weight_val = validation
-            validation = (X_val, self._encode(y_val, classes, "y_val"), sample_weight_val)
+            codes_val = y_val if multilabel else _targets.encode(y_val, classes, "y_val")
+            sample_weight_val = _targets.weighted(sample_weight_val, per_class, codes_val)
+            validation = (X_val, codes_val, sample_weight_val)
         elif self.early_stopping:
-            X, y_encoded, sample_weight, validation = self._split(X, y_encoded, sample_weight, rng)
+            X, codes, sample_weight, validation = self._split(X, codes, sample_weight, rng)
         self._train(
             X,
-            y_encoded,
+            codes,
             sample_weight,
             classes,
             unit_class,
@@ -623,7 +741,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         )
         return self
 
-    def _check_validation_set(self, X_val, y_val, sample_weight_val):
+    def _check_validation_set(self, X_val, y_val, sample_weight_val, multilabel):
         if X_val is None and y_val is None:
             if sample_weight_val is not None:
                 raise ValueError("sample_weight_val was passed without X_val and y_val")
@@ -631,9 +749,23 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         if X_val is None or y_val is None:
             raise ValueError("X_val and y_val must be passed together (for early stopping)")
         try:
-            X_val, y_val = validate_data(self, X_val, y_val, dtype=_FLOAT_DTYPES, reset=False)
+            X_val, y_val = validate_data(
+                self,
+                X_val,
+                y_val,
+                accept_sparse="csr",
+                multi_output=True,
+                dtype=_FLOAT_DTYPES,
+                reset=False,
+            )
+            y_val, kind = _targets.check_targets(y_val)
         except ValueError as error:  # scikit-learn's messages say "X" and "y"
             raise ValueError(f"X_val, y_val: {error}") from None
+        if (kind == _targets.MULTILABEL) != multilabel:
+            raise ValueError(
+                "y_val must be of the same kind as y: both label vectors, or both multilabel "
+                "indicator matrices with the same columns"
+            )
         sample_weight_val = self._check_sample_weight(
             sample_weight_val, X_val.shape[0], "sample_weight_val"
         )
@@ -646,7 +778,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             train, val = train_test_split(
                 rows,
                 test_size=self.validation_fraction,
-                stratify=y_encoded,
+                # Label sets are too many to stratify by: a multilabel split is plain.
+                stratify=y_encoded if y_encoded.ndim == 1 else None,
                 random_state=rng,
             )
         except ValueError as error:
@@ -664,7 +797,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                     f"early_stopping=True: the {name} rows held out have zero total "
                     "sample_weight; pass X_val and y_val instead"
                 )
-        if len(np.unique(y_encoded[train])) < 2:
+        if y_encoded.ndim == 1 and len(np.unique(y_encoded[train])) < 2:
             raise ValueError("early_stopping=True leaves fewer than 2 classes to train on")
         validation = (X[val], y_encoded[val], None if w is None else w[val])
         return X[train], y_encoded[train], None if w is None else w[train], validation
@@ -673,19 +806,23 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         """The monitor's hook that scores each iterate on the validation rows."""
         X_val, y_val, w_val = validation
         X_val = _validation.as_float_array(X_val, dtype)  # float64 beyond float32: inf
-        units = unit_of_class[y_val]
-        Y_val = np.zeros((len(units), len(unit_of_class)), dtype=dtype, order="F")
-        Y_val[np.arange(len(units)), units] = 1
+        multilabel = y_val.ndim == 2
+        Y_bool = _targets.target_matrix(y_val, unit_of_class)
+        Y_val = np.asfortranarray(Y_bool, dtype=dtype)
+        # What a right prediction is: the class's unit, or every label's yes/no.
+        truth = Y_bool if multilabel else unit_of_class[y_val]
         # Scaled by a power of two first, as the training weights: huge weights
         # would sum to inf.
-        w_val = np.ones(len(units)) if w_val is None else _validation.scale_weights(w_val)[0]
+        w_val = np.ones(len(Y_val)) if w_val is None else _validation.scale_weights(w_val)[0]
         w_val = w_val / w_val.sum()
         logits = np.empty(Y_val.shape, dtype=dtype)
         loss = objective.loss
 
         def evaluate(x):
             Z = loss.logits(x, X_val, out=logits)
-            correct = np.argmax(Z, axis=1) == units
+            correct = _targets.predicted_units(Z, multilabel) == truth
+            if multilabel:  # subset accuracy, as score() computes it
+                correct = correct.all(axis=1)
             losses = loss.per_sample_loss(Z, Y_val)
             return float(losses @ w_val), float(w_val @ correct)
 
@@ -713,16 +850,16 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         unit_of_class = np.argsort(unit_class)
         layer_sizes = engine.layer_sizes_of(thetas)
         penalty_scale = self._check_penalty_scale(sample_weight, X.shape[0], dtype)
-        # One-hot bool, column-major as the engine keeps its output layer.
-        Y = np.zeros((X.shape[0], len(classes)), dtype=bool, order="F")
-        Y[np.arange(X.shape[0]), unit_of_class[y_encoded]] = 1
+        Y = _targets.target_matrix(y_encoded, unit_of_class)
+        multilabel = y_encoded.ndim == 2
+        output_activation = self._output_activation(multilabel)
         objective = engine.make_objective(
             X,
             Y,
             layer_sizes,
             reg_lambda=self.reg_lambda,
-            activation=self.activation,
-            output_activation=self.output_activation,
+            activation=self._hidden_activation(),
+            output_activation=output_activation,
             sample_weight=sample_weight,
         )
         hooks = []
@@ -743,7 +880,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 x, loss = hook.best_x, result.loss_curve[hook.best_index]
             cause = None
             if self.tol > 0 and result.status not in ("interrupted", "not_finite"):
-                cause = self._learned_nothing(objective.loss, x, X, unit_of_class[y_encoded])
+                cause = self._learned_nothing(objective.loss, x, X, Y, multilabel)
         finally:
             close = getattr(getattr(objective, "loss", None), "close", None)
             if close is not None:
@@ -768,8 +905,11 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
 
         curve = (list(self.loss_curve_) if continued else []) + result.loss_curve
         self.classes_ = classes
-        self.activation_ = self.activation
-        self.output_activation_ = self.output_activation
+        self.activation_ = self._hidden_activation()
+        self.output_activation_ = output_activation
+        self._multilabel = multilabel
+        # predict returns indicator matrices of y's dtype, as scikit-learn's checks ask
+        self._indicator_dtype = y_encoded.dtype if multilabel else None
         fitted = [theta.copy() for theta in engine.unpack(x.astype(dtype), layer_sizes)]
         fitted[-1] = fitted[-1][unit_of_class]
         self.thetas_ = fitted
@@ -789,45 +929,6 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             self.best_validation_score_ = None
         self._unit_class = unit_class
         self._solver_state = solver.get_state()
-
-    @staticmethod
-    def _output_unit_order(X, y_encoded, sample_weight, n_classes):
-        """Which class each output unit stands for: ``unit_class[j]``.
-
-        Units are ordered by class weight (largest first), then by class centroid:
-        properties of the data, not of the labels or of the order of the rows.
-        Relabelling the classes therefore leaves every floating-point operation of
-        a fit unchanged, and shuffling rows, or repeating them instead of weighting
-        them, changes only the order of summation.
-        """
-        m = X.shape[0]
-        # Scaled by a power of two, exactly: sums of huge weights would overflow.
-        weights = (
-            np.ones(m) if sample_weight is None else _validation.scale_weights(sample_weight)[0]
-        )
-        class_weight = np.bincount(y_encoded, weights=weights, minlength=n_classes)
-        # Sparse: one weight per row, where a dense (n_classes, m) matrix would
-        # cost as much memory as a float64 one-hot Y.
-        membership = sparse.csr_array((weights, (y_encoded, np.arange(m))), shape=(n_classes, m))
-        with np.errstate(over="ignore", invalid="ignore"):
-            centroids = membership @ X
-        if not np.isfinite(centroids).all():
-            # |x| near the float limit: sums of the columns scaled to [-1, 1]
-            # keep the order of the means.
-            column_max = np.abs(X).max(axis=0)
-            column_max[column_max == 0] = 1.0
-            centroids = membership @ (X / column_max)
-        present = class_weight > 0
-        centroids[present] /= class_weight[present, None]
-        # Rounded to 9 digits of each column's scale, so that the rounding of the
-        # sums, which depends on the row order, does not decide: classes that
-        # share a constant column (all-zero pixels, say) tie there exactly, and
-        # the next column decides.
-        column_scale = np.abs(centroids).max(axis=0)
-        column_scale[~(column_scale > 0)] = 1.0
-        centroids = np.round(centroids / column_scale, 9)
-        # np.lexsort sorts by its last key first.
-        return np.lexsort((*centroids.T[::-1], -class_weight))
 
     def _check_warm_start(self, classes, layer_sizes):
         old_sizes = engine.layer_sizes_of(self.thetas_)
@@ -849,6 +950,11 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             )
         for name in ("activation", "output_activation"):
             new, old = getattr(self, name), getattr(self, f"{name}_")
+            # Compared as trained: "auto" and "logistic" are resolved.
+            if name == "output_activation":
+                new = self._output_activation(getattr(self, "_multilabel", False))
+            else:
+                new = self._hidden_activation()
             if new != old:
                 raise ValueError(
                     f"warm_start=True: {name}={new!r} differs from the previous fit's "
@@ -874,33 +980,37 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             )
         return scale
 
-    def _learned_nothing(self, loss, x, X, y_units):
+    def _learned_nothing(self, loss, x, X, Y, multilabel):
         """What shows that the network at ``x`` learned nothing, in words, or None.
 
         Looks at up to about 2000 training rows: predictions (nearly) constant
         while y is not, or hidden layers whose units are nearly all saturated
-        (sigmoid, tanh) or dead (relu), so that they pass no gradient.
+        (sigmoid, tanh) or dead (relu), so that they pass no gradient. ``Y`` is
+        the target matrix: one-hot rows, or the label sets of a multilabel y.
         """
         step = max(1, X.shape[0] // 2000)
-        X, y_units = X[::step], y_units[::step]
+        X, Y = X[::step], Y[::step]
         sizes = loss.layer_sizes
         saturated = [0] * (len(sizes) - 2)
-        predicted = np.argmax(loss.logits(x, X, saturated=saturated), axis=1)
-        top = np.bincount(predicted, minlength=sizes[-1]).max() / len(predicted)
-        majority = np.bincount(y_units, minlength=sizes[-1]).max() / len(y_units)
+        logits = loss.logits(x, X, saturated=saturated)
+        predicted = _targets.predicted_units(logits, multilabel)
+        # A prediction is a class, or a label set; the same holds for the rows of Y.
+        top = _largest_share(predicted)
+        majority = _largest_share(Y)
         causes = []
         if top >= 0.99 and majority <= 0.95:
+            what = "label set" if multilabel else "class"
             causes.append(
-                f"it predicts one class for {top:.0%} of the training rows, whose most "
-                f"common class has {majority:.0%}"
+                f"it predicts one {what} for {top:.0%} of the training rows, whose most "
+                f"common {what} has {majority:.0%}"
             )
-        state = "dead (zero)" if self.activation == "relu" else "saturated"
+        state = "dead (zero)" if loss.activation == "relu" else "saturated"
         for l, count in enumerate(saturated):
-            share = count / (len(X) * sizes[l + 1])
+            share = count / (X.shape[0] * sizes[l + 1])
             if share >= 0.9:
                 causes.append(
                     f"{share:.0%} of the activations of hidden layer {l + 1} "
-                    f"({self.activation}) are {state} and pass no gradient"
+                    f"({loss.activation}) are {state} and pass no gradient"
                 )
         return "; ".join(causes) or None
 
@@ -980,6 +1090,15 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=5,
             )
+        elif result.status == "max_fun" and self.tol > 0:
+            warnings.warn(
+                f"{name} did not converge: solver {self.solver!r} used up max_fun: "
+                f"{result.message}. To fix it, increase max_fun (and max_iter if it is "
+                f"reached next); scaling the features (StandardScaler) also helps."
+                f"{learned_little}",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
         elif result.status == "diverged":
             warnings.warn(
                 f"{name} stopped after {result.n_iter} iterations because training "
@@ -1014,14 +1133,14 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
 
     def _output_logits(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=_FLOAT_DTYPES, reset=False)
+        X = validate_data(self, X, accept_sparse="csr", dtype=_FLOAT_DTYPES, reset=False)
         dtype = self.thetas_[0].dtype
         with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf
             X = X.astype(dtype, copy=False)
         Z = engine.forward_logits(self.thetas_, X, self.activation_)
         if np.isnan(Z).any():
             raise ValueError(
-                f"X has values too large for this network (max |x| = {np.abs(X).max():.3g}): "
+                f"X has values too large for this network (max |x| = {abs(X).max():.3g}): "
                 f"its pre-activations overflow {dtype.name}. Scale the features, "
                 "e.g. with StandardScaler."
             )
@@ -1030,7 +1149,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     def _log_proba(self, X):
         """Log-probabilities from the logits, finite even where probabilities underflow."""
         log_h = engine.log_output_activations(self._output_logits(X), self.output_activation_)
-        if self.output_activation_ == "softmax":
+        if self.output_activation_ == "softmax" or getattr(self, "_multilabel", False):
             return log_h
         # h / sum(h) for sigmoid units, in log space: rows whose outputs all
         # underflow stay finite.
@@ -1044,7 +1163,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -1057,28 +1176,92 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Class probabilities: the output units, normalised to sum to one.
 
+        For a multilabel ``y``, the probability of each label, from its own
+        sigmoid unit (rows do not sum to one), strictly between 0 and 1.
+
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        return np.exp(self._log_proba(X))
+        proba = np.exp(self._log_proba(X))
+        if getattr(self, "_multilabel", False):
+            # A sigmoid's value lies strictly between 0 and 1; where it rounds to
+            # 0 or 1, report the nearest float inside.
+            np.clip(
+                proba,
+                np.nextafter(0, 1, dtype=proba.dtype),
+                np.nextafter(1, 0, dtype=proba.dtype),
+                out=proba,
+            )
+        return proba
 
     def predict(self, X):
         """Predict the class of each sample: the most probable one.
 
+        For a multilabel ``y``, the indicator matrix of the labels whose
+        probability exceeds one half, in ``y``'s dtype.
+
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
+        if getattr(self, "_multilabel", False):
+            # p > 1/2 exactly where the unit's logit is positive.
+            return (self._output_logits(X) > 0).astype(self._indicator_dtype)
         # The exact log-probabilities still rank classes whose probabilities underflow.
         log_proba = self._log_proba(X)
         return self.classes_[np.argmax(log_proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        # Every output layer but a softmax (whose units compete) models labels.
+        tags.classifier_tags.multi_label = self.output_activation != "softmax"
+        return tags
+
+    # -- MLPClassifier's names, for porting code and tools ------------------------
+
+    @property
+    def coefs_(self):
+        """``coefs_[l] = thetas_[l][:, 1:].T``, read-only views (MLPClassifier's layout)."""
+        check_is_fitted(self)
+        return [_read_only(theta[:, 1:].T) for theta in self.thetas_]
+
+    @property
+    def intercepts_(self):
+        """``intercepts_[l] = thetas_[l][:, 0]``, read-only views (MLPClassifier's layout)."""
+        check_is_fitted(self)
+        return [_read_only(theta[:, 0]) for theta in self.thetas_]
+
+    @property
+    def n_layers_(self):
+        """Number of layers, the input and output layers included."""
+        check_is_fitted(self)
+        return len(self.thetas_) + 1
+
+    @property
+    def n_outputs_(self):
+        """Number of output units."""
+        check_is_fitted(self)
+        return self.thetas_[-1].shape[0]
+
+    @property
+    def out_activation_(self):
+        """The output activation in MLPClassifier's words: "softmax" or "logistic"."""
+        check_is_fitted(self)
+        return "softmax" if self.output_activation_ == "softmax" else "logistic"
+
+
+def _read_only(view):
+    view = view.view()
+    view.flags.writeable = False
+    return view

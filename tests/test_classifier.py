@@ -11,7 +11,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skbackprop import BackpropClassifier, engine
+from skbackprop import BackpropClassifier, _targets, engine
 
 SOLVERS = ["gd", "L-BFGS-B", "CG", "BFGS", "TNC"]
 
@@ -46,7 +46,7 @@ def test_every_solver_learns_moons(moons, solver):
     # the loss curve is the engine's cost at the fitted weights
     Y = np.eye(2)[y]
     J = engine.cost(
-        clf.thetas_, X, Y, clf.reg_lambda, clf.activation, output_activation=clf.output_activation
+        clf.thetas_, X, Y, clf.reg_lambda, clf.activation_, output_activation=clf.output_activation_
     )
     assert clf.loss_ == pytest.approx(J, rel=1e-9)
 
@@ -155,7 +155,7 @@ def test_output_unit_order_is_a_property_of_the_data():
     X, y = load_digits(return_X_y=True)
     rows = list(StratifiedKFold(5).split(X, y))[2][0]
     X, y = StandardScaler().fit_transform(X[rows]), y[rows]
-    order = BackpropClassifier._output_unit_order
+    order = _targets.output_unit_order
     expected = order(X, y, np.ones(len(y)), 10).tolist()
     assert expected.index(4) < expected.index(6)
     for seed in range(5):

@@ -151,7 +151,12 @@ FIT_BAD_INPUTS = [
         ValueError,
         "could not convert string to float: 'x'",
     ),
-    ("sparse X", {"X": sp.csr_matrix(X0)}, TypeError, "Sparse data was passed .* dense data"),
+    (
+        "sparse X with infinity",
+        {"X": sp.csr_matrix(np.where(X0 > 1, np.inf, X0))},
+        ValueError,
+        "Input X contains infinity",
+    ),
     ("ragged X", {"X": [[1.0, 2.0], [3.0]], "y": [0, 1]}, ValueError, "inhomogeneous shape"),
     (
         "X shorter than y",
@@ -229,7 +234,8 @@ FIT_BAD_INPUTS = [
         "sample_weight leaves one class",
         {"sample_weight": (y0 == 1).astype(float)},
         ValueError,
-        r"at least 2 classes; the samples of positive weight have 1 class: \[1\]",
+        r"at least 2 classes; the samples of positive \(sample and class\) weight have 1 "
+        r"class: \[1\]",
     ),
     (
         "a single class in y",
@@ -239,10 +245,35 @@ FIT_BAD_INPUTS = [
     ),
     ("continuous y", {"y": np.linspace(0, 1, N)}, ValueError, "Unknown label type: continuous"),
     (
-        "y with 2 columns",
-        {"y": np.c_[y0, 1 - y0]},
+        "y with 2 columns of 3 classes",
+        {"y": np.c_[y0, 2 * y0]},
         ValueError,
-        r"y should be a 1d array, got an array of shape \(40, 2\)",
+        "must be a multilabel indicator matrix .* got a 'multiclass-multioutput' target",
+    ),
+    (
+        "multilabel y with softmax outputs",
+        {"y": np.c_[y0, 1 - y0], "output_activation": "softmax"},
+        ValueError,
+        "output_activation='softmax' cannot model a multilabel y",
+    ),
+    (
+        "multilabel y with class_weight",
+        {"y": np.c_[y0, 1 - y0], "class_weight": "balanced"},
+        ValueError,
+        "class_weight is not supported for a multilabel y",
+    ),
+    (
+        "class_weight naming an unknown class",
+        {"class_weight": {0: 2.0, 7: 1.0}},
+        ValueError,
+        r"class_weight has the labels \[7\], which are not among the classes \[0, 1\]",
+    ),
+    (
+        "class_weight leaves one class",
+        {"class_weight": {0: 0.0}},
+        ValueError,
+        r"at least 2 classes; the samples of positive \(sample and class\) weight have 1 "
+        r"class: \[1\]",
     ),
     ("y has NaN", {"y": np.r_[np.nan, y0[1:]]}, ValueError, "Input y contains NaN"),
     (
@@ -259,11 +290,19 @@ FIT_BAD_INPUTS = [
     [pytest.param(change, exc, match, id=id_) for id_, change, exc, match in FIT_BAD_INPUTS],
 )
 def test_fit_rejects_bad_input_before_any_work(no_work, change, exc, match):
-    clf = small()
+    params, fit_args = _split_change(change)
+    clf = small(**params)
     with pytest.raises(exc, match=match):
-        clf.fit(**{"X": X0, "y": y0, "sample_weight": None, **change})
+        clf.fit(**{"X": X0, "y": y0, "sample_weight": None, **fit_args})
     # nothing half-fitted: not even n_features_in_ from the validation of X
     assert sorted(vars(clf)) == sorted(vars(small()))
+
+
+def _split_change(change):
+    """A case's estimator parameters, and its arguments of fit."""
+    names = BackpropClassifier().get_params()
+    params = {k: v for k, v in change.items() if k in names}
+    return params, {k: v for k, v in change.items() if k not in names}
 
 
 # -- invalid hyperparameters --------------------------------------------------------
@@ -288,8 +327,10 @@ ALLOWED = {
     "epsilon_init": "a float > 0 or None",
     "verbose": "an int >= 0",
     "hidden_layer_sizes": r"a tuple of positive ints \(or \(\) for no hidden layer\)",
-    "activation": r"one of \['sigmoid', 'tanh', 'relu'\]",
-    "output_activation": r"one of \['sigmoid', 'softmax'\]",
+    "activation": r"one of \['sigmoid', 'tanh', 'relu', 'identity', 'logistic'\]",
+    "output_activation": r"one of \['auto', 'sigmoid', 'softmax', 'logistic'\]",
+    "max_fun": "an int >= 1",
+    "class_weight": r"None, 'balanced' or a dict \{class label: weight >= 0\}",
     "solver": r"one of \['gd', 'sgd', 'adam', 'L-BFGS-B', 'CG', 'BFGS', 'TNC'\]",
     "warm_start": "a bool",
     "random_state": r"an int.*RandomState.*None",
@@ -358,6 +399,10 @@ HYPERPARAMETERS = [
     bad("max_iter", 10.5, TypeError),
     bad("max_iter", 10.0, TypeError),
     bad("max_iter", "100", TypeError),
+    bad("max_fun", 0, ValueError),
+    bad("max_fun", 1.5, TypeError),
+    bad("class_weight", "auto", ValueError),
+    bad("class_weight", [1.0, 2.0], TypeError),
     bad("tol", -1e-3, ValueError),
     bad("tol", np.nan, ValueError),
     bad("tol", "0", TypeError),
@@ -415,7 +460,12 @@ PREDICT_BAD_INPUTS = [
     pytest.param(
         np.full(X0.shape, "a"), ValueError, "could not convert string to float", id="string X"
     ),
-    pytest.param(sp.csr_matrix(X0), TypeError, "dense data is required", id="sparse X"),
+    pytest.param(
+        sp.csr_matrix(np.c_[X0, X0[:, 0]]),
+        ValueError,
+        "X has 4 features, but BackpropClassifier is expecting 3 features as input",
+        id="sparse X with 4 features",
+    ),
 ]
 
 
@@ -448,7 +498,7 @@ DF_OTHER = pd.DataFrame(X0[:, :2], columns=["p", "q"])
 
 # (id, set_params before the failing fit, arguments of fit, exception, message)
 FAILED_REFITS = [
-    *((id_, {}, change, exc, match) for id_, change, exc, match in FIT_BAD_INPUTS),
+    *((id_, *_split_change(change), exc, match) for id_, change, exc, match in FIT_BAD_INPUTS),
     (
         "2 new feature names, one class",
         {},

@@ -1,0 +1,209 @@
+"""Targets: from the labels a user brings to the output units the network trains.
+
+Two kinds of ``y``:
+
+- **multiclass** (a 1-D vector of labels, two or more classes): ``classes_`` are
+  the sorted labels, a row's target is one-hot, and the output units are ordered
+  by a property of the data (:func:`output_unit_order`);
+- **multilabel** (an indicator matrix of 0s and 1s, one column per label):
+  ``classes_`` is ``arange(K)``, output unit ``k`` is label ``k``, and the matrix
+  itself is the target. The seed's K independent sigmoid units with the
+  cross-entropy summed over them are exactly a multilabel model.
+
+``class_weight`` turns into one weight per class, which multiplies the sample
+weights, as in scikit-learn's ``LogisticRegression``.
+"""
+
+import functools
+import numbers
+
+import numpy as np
+from scipy import sparse
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d
+
+from ._validation import scale_weights
+
+MULTICLASS, MULTILABEL = "multiclass", "multilabel"
+
+
+def check_targets(y):
+    """``(y, kind)``: ``y`` as a label vector or a dense indicator matrix, and which.
+
+    ``y`` comes from scikit-learn's ``validate_data(..., multi_output=True)``. A
+    single column is a label vector (with scikit-learn's
+    ``DataConversionWarning``); several columns must hold 0s and 1s.
+    """
+    if sparse.issparse(y):
+        y = y.toarray()
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    check_classification_targets(y)
+    if y.ndim == 1:
+        return y, MULTICLASS
+    kind = type_of_target(y)
+    if kind != "multilabel-indicator":
+        raise ValueError(
+            "y with several columns must be a multilabel indicator matrix (0s and 1s, one "
+            f"column per label); got a {kind!r} target. Multiclass-multioutput targets are "
+            "not supported."
+        )
+    return y, MULTILABEL
+
+
+def encode(y, classes, name):
+    """Indices of ``y``'s labels in ``classes``; a ValueError for any other label."""
+    # Python lists: NumPy < 2 raises when it compares str with int labels.
+    position = {label: k for k, label in enumerate(classes.tolist())}
+    try:
+        return np.array([position[label] for label in np.asarray(y).tolist()], dtype=np.intp)
+    except KeyError as error:
+        raise ValueError(
+            f"{name} has the label {error.args[0]!r}, which is not among the classes "
+            f"{classes.tolist()}"
+        ) from None
+
+
+def target_matrix(codes, unit_of_class):
+    """The ``(m, K)`` bool targets, column-major as the engine keeps its output layer.
+
+    ``codes`` are class indices (multiclass: one-hot rows) or an indicator
+    matrix (multilabel). Output unit ``unit_of_class[k]`` stands for class ``k``.
+    """
+    K = len(unit_of_class)
+    if codes.ndim == 2:
+        Y = np.empty(codes.shape, dtype=bool, order="F")
+        Y[:, unit_of_class] = codes != 0
+        return Y
+    Y = np.zeros((len(codes), K), dtype=bool, order="F")
+    Y[np.arange(len(codes)), unit_of_class[codes]] = True
+    return Y
+
+
+def predicted_units(Z, multilabel):
+    """What the logits ``Z`` predict: the top unit of each row, or each unit's yes/no.
+
+    A sigmoid unit says yes where its probability exceeds one half, that is
+    where its logit is positive.
+    """
+    return Z > 0 if multilabel else np.argmax(Z, axis=1)
+
+
+def output_unit_order(X, codes, sample_weight, n_classes):
+    """Which class each output unit stands for: ``unit_class[j]``.
+
+    Multiclass units are ordered by class weight (largest first), then by
+    class centroid: properties of the data, not of the labels or of the order
+    of the rows. Relabelling the classes therefore leaves every floating-point
+    operation of a fit unchanged, and shuffling rows, or repeating them instead
+    of weighting them, changes only the order of summation. Multilabel units
+    follow the columns of ``y``, which are the labels.
+    """
+    if codes.ndim == 2:
+        return np.arange(n_classes)
+    m = X.shape[0]
+    # Scaled by a power of two, exactly: sums of huge weights would overflow.
+    weights = np.ones(m) if sample_weight is None else scale_weights(sample_weight)[0]
+    class_weight = np.bincount(codes, weights=weights, minlength=n_classes)
+    # Sparse: one weight per row, where a dense (n_classes, m) matrix would
+    # cost as much memory as a float64 one-hot Y.
+    membership = sparse.csr_array((weights, (codes, np.arange(m))), shape=(n_classes, m))
+    with np.errstate(over="ignore", invalid="ignore"):
+        centroids = _dense(membership @ X)
+    if not np.isfinite(centroids).all():
+        # |x| near the float limit: sums of the columns scaled to [-1, 1]
+        # keep the order of the means.
+        column_max = _dense(abs(X).max(axis=0)).ravel()
+        column_max[column_max == 0] = 1.0
+        scaled = X.multiply(1 / column_max).tocsr() if sparse.issparse(X) else X / column_max
+        centroids = _dense(membership @ scaled)
+    present = class_weight > 0
+    centroids[present] /= class_weight[present, None]
+    # Rounded to 9 digits of each column's scale, so that the rounding of the
+    # sums, which depends on the row order, does not decide: classes that
+    # share a constant column (all-zero pixels, say) tie there exactly, and
+    # the next column decides.
+    column_scale = np.abs(centroids).max(axis=0)
+    column_scale[~(column_scale > 0)] = 1.0
+    centroids = np.round(centroids / column_scale, 9)
+    return _lexicographic_order(np.column_stack([-class_weight, centroids]))
+
+
+def _lexicographic_order(keys):
+    """The stable order of the rows of ``keys``, compared column by column.
+
+    ``np.lexsort`` would do, but it takes one array per column: with 100,000
+    (sparse) features it allocates hundreds of MiB. Rows are few; a comparison
+    finds the first column where two rows differ.
+    """
+
+    def compare(a, b):
+        differ = np.flatnonzero(keys[a] != keys[b])
+        if differ.size == 0:
+            return 0
+        j = differ[0]
+        return -1 if keys[a, j] < keys[b, j] else 1
+
+    return np.array(sorted(range(len(keys)), key=functools.cmp_to_key(compare)), dtype=np.intp)
+
+
+def _dense(a):
+    return a.toarray() if sparse.issparse(a) else np.asarray(a)
+
+
+def check_class_weight(class_weight):
+    """None, "balanced" or a dict of finite weights >= 0; a TypeError/ValueError otherwise."""
+    allowed = "None, 'balanced' or a dict {class label: weight >= 0}"
+    if class_weight is None or (isinstance(class_weight, str) and class_weight == "balanced"):
+        return
+    if isinstance(class_weight, str) or not isinstance(class_weight, dict):
+        error = ValueError if isinstance(class_weight, str) else TypeError
+        raise error(f"class_weight must be {allowed}; got {class_weight!r}")
+    for label, weight in class_weight.items():
+        if (
+            isinstance(weight, bool)
+            or not isinstance(weight, numbers.Real)
+            or not np.isfinite(weight)
+            or weight < 0
+        ):
+            raise ValueError(
+                f"class_weight must be {allowed}; the weight of class {label!r} is {weight!r}"
+            )
+
+
+def class_weights(class_weight, classes, codes, sample_weight):
+    """The weight of each class in ``classes`` (a float64 vector), or None for no class_weight.
+
+    "balanced" gives class ``c`` the weight ``sum(w) / (K sum_{y_i = c} w_i)``
+    (``n / (K n_c)`` without sample weights), so that every class carries the
+    same total weight. A dict names the weight of some classes; the others
+    weigh 1. As in scikit-learn, a key that is not a class is an error unless
+    every class has its weight.
+    """
+    if class_weight is None:
+        return None
+    K = len(classes)
+    if isinstance(class_weight, str):  # "balanced"
+        weights = np.ones(len(codes)) if sample_weight is None else scale_weights(sample_weight)[0]
+        per_class = np.bincount(codes, weights=weights, minlength=K)
+        # A class without weight has no row that counts: any factor will do.
+        return np.divide(per_class.sum(), K * per_class, out=np.ones(K), where=per_class > 0)
+    weights = np.ones(K)
+    labels = classes.tolist()
+    for k, label in enumerate(labels):
+        if label in class_weight:
+            weights[k] = float(class_weight[label])
+    unknown = [label for label in class_weight if label not in labels]
+    if unknown and any(label not in class_weight for label in labels):
+        raise ValueError(
+            f"class_weight has the labels {unknown}, which are not among the classes {labels}"
+        )
+    return weights
+
+
+def weighted(sample_weight, per_class, codes):
+    """``sample_weight`` times the weight of each row's class (None: no weights at all)."""
+    if per_class is None:
+        return sample_weight
+    row_weight = per_class[codes]
+    return row_weight if sample_weight is None else sample_weight * row_weight
