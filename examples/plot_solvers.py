@@ -40,7 +40,7 @@ FIGURES.mkdir(parents=True, exist_ok=True)
 # Iterations (epochs) per solver: CG and L-BFGS-B are on their floor within 100.
 MAX_ITER = {"gd": 300, "CG": 100, "L-BFGS-B": 100, "sgd": 300, "adam": 300}
 if QUICK:
-    MAX_ITER = dict.fromkeys(MAX_ITER, 20)
+    MAX_ITER = dict.fromkeys(MAX_ITER, 10)
 
 # %%
 # The data and the solvers
@@ -121,7 +121,7 @@ def timed_fit(solver, max_iter):
 timed = {}
 for solver in SOLVERS:
     seconds, costs = [], []
-    for k in np.unique(np.geomspace(1, MAX_ITER[solver], 5 if QUICK else 12).astype(int)):
+    for k in np.unique(np.geomspace(1, MAX_ITER[solver], 3 if QUICK else 12).astype(int)):
         elapsed, clf = timed_fit(solver, k)
         seconds.append(elapsed)
         costs.append(cost(clf))
