@@ -243,7 +243,7 @@ def test_network_weights():
         assert axis.get_ylabel().startswith(f"unit in layer {l + 1}")
         assert "Theta^{(" + str(l) + ")}" in axis.get_title()
         # column j at x = j, row i at y = i (1-based), as Theta^(l)_ij
-        assert image.get_extent() == [-0.5, theta.shape[1] - 0.5, theta.shape[0] + 0.5, 0.5]
+        assert list(image.get_extent()) == [-0.5, theta.shape[1] - 0.5, theta.shape[0] + 0.5, 0.5]
     assert [line.get_xdata()[0] for line in display.bias_lines_] == [0.5] * 3
     assert display.colorbar_.ax.get_ylabel() == "weight"
     ticks = [label.get_text() for label in display.axes_[-1].get_yticklabels()]
