@@ -33,7 +33,7 @@ _LOG_SCALES = {False: "", None: "", True: "y", "y": "y", "x": "x", "both": "xy"}
 def _pyplot(what):
     try:
         import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - the test extra has matplotlib
+    except ImportError as exc:
         raise ImportError(
             f"{what} requires matplotlib; install it with: pip install 'skbackprop[plot]'"
         ) from exc
@@ -98,6 +98,13 @@ class LossCurveDisplay:
     --------
     NetworkWeightsDisplay : the fitted weights, one panel per layer.
     sklearn.inspection.DecisionBoundaryDisplay : decision boundaries of any classifier.
+
+    Notes
+    -----
+    For ``BackpropClassifier`` the two losses are not quite the same quantity:
+    ``loss_curve_`` is the cost ``J`` with its penalty (for sgd and adam, the
+    mean of the mini-batch costs of each epoch), ``validation_loss_curve_`` the
+    data term of ``J`` alone, at the end of each iteration.
 
     Examples
     --------
