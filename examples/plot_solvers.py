@@ -96,20 +96,21 @@ for solver, clf in fitted.items():
 # so each timed fit gives one point of the curve: the time it takes to get that
 # model, set-up included. We count the processor time of this process
 # (``time.process_time``), which other programs running on the machine disturb
-# less than the wall-clock time, and keep the fastest of five fits (fewer for
-# the longer fits, where noise matters less). On a problem this small a fit
-# runs on one thread, so the two agree on a quiet machine.
+# less than the wall-clock time, and keep the fastest of up to twenty fits
+# (fewer for the longer fits, where noise matters less: 0.3 s of fits per
+# point). On a problem this small a fit runs on one thread, so the two agree
+# on a quiet machine.
 #
 # For sgd and adam ``loss_curve_`` holds the mean of the mini-batch costs seen
 # during each epoch, while the weights move; here we compute ``J`` of the whole
 # training set at the weights each timed fit ends with, which for the
 # full-batch solvers is their ``loss_curve_`` entry.
 
-REPEATS = 1 if QUICK else 5
+REPEATS = 1 if QUICK else 20
 
 
 def timed_fit(solver, max_iter):
-    """The fastest of up to REPEATS fits, fewer once they have taken 0.3 s."""
+    """The fastest of up to REPEATS fits; no more once they have taken 0.3 s."""
     seconds = []
     while len(seconds) < REPEATS and sum(seconds) < 0.3:
         start = time.process_time()
