@@ -21,13 +21,23 @@ We compare three runs:
 (c) L-BFGS-B, a quasi-Newton method from :mod:`scipy.optimize`, on the same 500 points.
 """
 
+import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import make_moons
+from sklearn.inspection import DecisionBoundaryDisplay
 
 from skbackprop import BackpropClassifier
+from skbackprop.plotting import LossCurveDisplay, NetworkWeightsDisplay
+
+# SKBACKPROP_EXAMPLE_QUICK=1 runs fewer iterations (the tests do);
+# SKBACKPROP_EXAMPLE_FIGURES names the folder the figures go to.
+QUICK = os.environ.get("SKBACKPROP_EXAMPLE_QUICK") == "1"
+FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES", Path(__file__).parent / "figures"))
+FIGURES.mkdir(parents=True, exist_ok=True)
+N_ITER_A, N_ITER_B = (100, 300) if QUICK else (1000, 5000)
 
 # %%
 # The data
@@ -58,7 +68,7 @@ clf_a = BackpropClassifier(
     solver="gd",
     learning_rate=0.5,
     reg_lambda=0.0,
-    max_iter=1000,
+    max_iter=N_ITER_A,
     tol=0,
     random_state=SEED,
 )
@@ -78,7 +88,7 @@ for l, theta in enumerate(clf_a.thetas_, start=1):
     print(f"Theta^({l}) has shape {theta.shape}")
 
 print(
-    f"(a) gd, 1000 iterations, 1000 points: final cost J = {clf_a.loss_:.4f}, "
+    f"(a) gd, {N_ITER_A} iterations, 1000 points: final cost J = {clf_a.loss_:.4f}, "
     f"training accuracy = {clf_a.score(X, y):.3f}"
 )
 
@@ -98,14 +108,14 @@ clf_b = BackpropClassifier(
     solver="gd",
     learning_rate=0.5,
     reg_lambda=0.0,
-    max_iter=5000,
+    max_iter=N_ITER_B,
     tol=0,
     random_state=SEED,
 )
 clf_b.fit(X_half, y_half)
 
 print(
-    f"(b) gd, 5000 iterations, 500 points: final cost J = {clf_b.loss_:.4f}, "
+    f"(b) gd, {N_ITER_B} iterations, 500 points: final cost J = {clf_b.loss_:.4f}, "
     f"training accuracy = {clf_b.score(X_half, y_half):.3f}, "
     f"accuracy on the other 500 points = {clf_b.score(X[500:], y[500:]):.3f}"
 )
@@ -143,14 +153,11 @@ print(
 # %%
 # Cost curves
 # -----------
-# ``loss_curve_`` holds the cost ``J`` after each iteration. Both axes are
-# logarithmic: the plateau of gradient descent is the long flat stretch, and
-# L-BFGS-B is done after a few dozen iterations.
+# ``loss_curve_`` holds the cost ``J`` after each iteration, and
+# :class:`~skbackprop.plotting.LossCurveDisplay` draws it; the three runs share
+# one axes. Both axes are logarithmic: the plateau of gradient descent is the
+# long flat stretch, and L-BFGS-B is done after a few dozen iterations.
 
-figure_dir = Path(__file__).parent / "figures"
-figure_dir.mkdir(exist_ok=True)
-
-fig, ax = plt.subplots(figsize=(6.4, 4.2))
 runs = [
     ("(a) gd, 1000 points", clf_a),
     ("(b) gd, first 500 points", clf_b),
@@ -163,43 +170,53 @@ line_styles = [
     {"linewidth": 1.5, "linestyle": "--"},
     {"linewidth": 1.5},
 ]
+fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
 for (label, clf), style in zip(runs, line_styles, strict=True):
-    iterations = np.arange(1, len(clf.loss_curve_) + 1)
-    ax.plot(iterations, clf.loss_curve_, label=f"{label} ({clf.n_iter_} iterations)", **style)
-ax.set_xscale("log")
-ax.set_yscale("log")
-ax.set_xlabel("iteration")
+    LossCurveDisplay.from_estimator(
+        clf,
+        ax=ax,
+        log_scale="both",
+        line_kwargs={"label": f"{label} ({clf.n_iter_} iterations)", **style},
+    )
 ax.set_ylabel("cost J")
 ax.set_title("Training cost of the 2-5-5-2 sigmoid network")
 ax.legend(loc="center right", fontsize="small")
-fig.tight_layout()
-fig.savefig(figure_dir / "moons_cost.png", dpi=90)
+fig.savefig(FIGURES / "moons_cost.png", dpi=90)
 
 # %%
 # Decision boundaries
 # -------------------
-# We evaluate each network on a grid of points covering the data. The colour
-# is the predicted probability of class 1 and the black line is where it is
-# 0.5: the decision boundary. The dots are the training points of each run,
-# coloured by their true class.
-
-x0_min, x0_max = X[:, 0].min() - 0.5, X[:, 0].max() + 0.5
-x1_min, x1_max = X[:, 1].min() - 0.5, X[:, 1].max() + 0.5
-xx0, xx1 = np.meshgrid(np.linspace(x0_min, x0_max, 300), np.linspace(x1_min, x1_max, 300))
-grid = np.column_stack([xx0.ravel(), xx1.ravel()])
+# :class:`sklearn.inspection.DecisionBoundaryDisplay` evaluates each network
+# on a grid of points covering the data. The colour is the predicted
+# probability of class 1 and the black line is where it is 0.5: the decision
+# boundary. The dots are the training points of each run, coloured by their
+# true class.
 
 training_sets = [(X, y), (X_half, y_half), (X_half, y_half)]
 fig, axes = plt.subplots(1, 3, figsize=(12, 4.2), sharey=True, layout="constrained")
-for ax, (label, clf), (X_train, y_train) in zip(axes, runs, training_sets, strict=True):
-    proba = clf.predict_proba(grid)[:, 1].reshape(xx0.shape)
-    filled = ax.contourf(xx0, xx1, proba, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7)
-    ax.contour(xx0, xx1, proba, levels=[0.5], colors="black", linewidths=1.5)
+for i, (ax, (label, clf), (X_train, y_train)) in enumerate(
+    zip(axes, runs, training_sets, strict=True)
+):
+    display = DecisionBoundaryDisplay.from_estimator(
+        clf,
+        X,
+        response_method="predict_proba",
+        grid_resolution=100 if QUICK else 250,
+        eps=0.5,
+        ax=ax,
+        levels=np.linspace(0, 1, 11),
+        cmap="RdBu_r",
+        alpha=0.7,
+        xlabel="feature 1",
+        ylabel="feature 2" if i == 0 else "",
+    )
+    filled = display.surface_
+    # The same grid again, as the line where the probability is 0.5.
+    display.plot(plot_method="contour", ax=ax, levels=[0.5], colors="black", linewidths=1.5)
     ax.scatter(X_train[:, 0], X_train[:, 1], c=y_train, cmap="RdBu_r", s=8, edgecolors="none")
     ax.set_title(f"{label}\ntraining accuracy {clf.score(X_train, y_train):.3f}")
-    ax.set_xlabel("feature 1")
-axes[0].set_ylabel("feature 2")
 fig.colorbar(filled, ax=axes, label="predicted probability of class 1")
-fig.savefig(figure_dir / "moons_boundary.png", dpi=80)
+fig.savefig(FIGURES / "moons_boundary.png", dpi=80)
 
 # %%
 # After 1000 iterations, run (a) has a nearly straight boundary. Run (b) has
@@ -207,3 +224,14 @@ fig.savefig(figure_dir / "moons_boundary.png", dpi=80)
 # L-BFGS-B after far fewer iterations. Its weights are large, as nothing
 # penalises them, so its predicted probabilities jump from 0 to 1 within a thin
 # band around the boundary.
+#
+# The weights
+# -----------
+# :class:`~skbackprop.plotting.NetworkWeightsDisplay` draws each Theta matrix
+# of run (b): row ``i`` holds the weights into unit ``i`` of the next layer,
+# column ``j`` those from unit ``j`` of this layer, and column 0, left of the
+# black line, the bias weights. One colour scale serves all three matrices.
+
+display = NetworkWeightsDisplay.from_estimator(clf_b)
+display.figure_.suptitle("Weights of run (b), the 2-5-5-2 network after gradient descent")
+display.figure_.savefig(FIGURES / "moons_weights.png", dpi=80)

@@ -14,6 +14,7 @@ the same initial weights, and check that both give the same weights and the same
 cost curve: the classifier's fast engine computes exactly these equations.
 """
 
+import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -21,6 +22,12 @@ import numpy as np
 from sklearn.datasets import make_moons
 
 from skbackprop import BackpropClassifier, engine, textbook
+
+# SKBACKPROP_EXAMPLE_QUICK=1 runs fewer steps (the tests do);
+# SKBACKPROP_EXAMPLE_FIGURES names the folder the figures go to.
+QUICK = os.environ.get("SKBACKPROP_EXAMPLE_QUICK") == "1"
+FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES", Path(__file__).parent / "figures"))
+FIGURES.mkdir(parents=True, exist_ok=True)
 
 # %%
 # The data
@@ -46,7 +53,7 @@ print(f"training points per class: {np.bincount(y_train)}")
 SEED = 10
 LAYER_SIZES = [2, 5, 5, 2]
 LEARNING_RATE = 0.5
-N_STEPS = 5000
+N_STEPS = 200 if QUICK else 5000
 
 initial_thetas = textbook.init_thetas(LAYER_SIZES, random_state=SEED)
 for l, theta in enumerate(initial_thetas, start=1):
@@ -122,9 +129,6 @@ print(f"max |J_textbook - J_classifier| over the {N_STEPS} steps = {cost_differe
 # they are at each step: rounding differences, from summing the same products
 # in another order.
 
-figure_dir = Path(__file__).parent / "figures"
-figure_dir.mkdir(exist_ok=True)
-
 steps = np.arange(1, N_STEPS + 1)
 fig, (ax_cost, ax_diff) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
 ax_cost.plot(steps, textbook_curve, linewidth=5, alpha=0.4, label="skbackprop.textbook")
@@ -142,7 +146,7 @@ ax_diff.set_ylim(1e-18, 1e-10)
 ax_diff.set_xlabel("gradient-descent step")
 ax_diff.set_ylabel("|J textbook - J classifier|  (0 drawn at 1e-18)")
 ax_diff.set_title("Gap between the two cost curves")
-fig.savefig(figure_dir / "textbook_cost.png", dpi=90)
+fig.savefig(FIGURES / "textbook_cost.png", dpi=90)
 
 # %%
 # Decision boundary
@@ -175,7 +179,7 @@ ax.set_title(f"After {N_STEPS} steps: training accuracy {accuracy:.3f}")
 ax.set_xlabel("feature 1")
 ax.set_ylabel("feature 2")
 fig.colorbar(filled, ax=ax, label="predicted probability of class 1")
-fig.savefig(figure_dir / "textbook_boundary.png", dpi=90)
+fig.savefig(FIGURES / "textbook_boundary.png", dpi=90)
 
 # %%
 # The textbook functions are the equations and nothing else: read them to learn
