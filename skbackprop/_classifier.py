@@ -104,6 +104,13 @@ def _is_int_or_bool(value):
     return isinstance(value, numbers.Integral)
 
 
+def _dask_predict(estimator, method, X):
+    # Imported only for dask input: skbackprop.dask needs the [dask] extra.
+    from .dask import predict
+
+    return predict(estimator, method, X)
+
+
 class BackpropClassifier(ClassifierMixin, BaseEstimator):
     """Feed-forward neural network classifier trained by backpropagation.
 
@@ -449,6 +456,12 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         self : BackpropClassifier
             The fitted estimator.
         """
+        if _validation.is_dask_collection(X):
+            # Trained where the chunks live (skbackprop.dask, the [dask] extra).
+            from .dask import fit
+
+            shadow = fit(self._shadow(), X, y, sample_weight, X_val, y_val, sample_weight_val)
+            return self._publish(shadow)
         return self._publish(
             self._shadow()._fit(X, y, sample_weight, X_val, y_val, sample_weight_val)
         )
@@ -501,6 +514,11 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : BackpropClassifier
         """
+        if _validation.is_dask_collection(X):
+            # One partial_fit per row chunk (skbackprop.dask, the [dask] extra).
+            from .dask import partial_fit
+
+            return self._publish(partial_fit(self._shadow(), X, y, classes, sample_weight))
         return self._publish(self._shadow()._partial_fit(X, y, classes, sample_weight))
 
     def _partial_fit(self, X, y, classes, sample_weight):
@@ -707,24 +725,30 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         validation=None,
         continued=False,
         incremental=False,
+        objective=None,
     ):
-        """Run the solver from ``thetas`` and publish the fitted attributes."""
+        """Run the solver from ``thetas`` and publish the fitted attributes.
+
+        ``objective`` comes ready-made for data that are not in memory (a
+        ``skbackprop.dask.DaskObjective`` over the dask arrays ``X``, ``y_encoded``).
+        """
         dtype = X.dtype
         unit_of_class = np.argsort(unit_class)
         layer_sizes = engine.layer_sizes_of(thetas)
         penalty_scale = self._check_penalty_scale(sample_weight, X.shape[0], dtype)
-        # One-hot bool, column-major as the engine keeps its output layer.
-        Y = np.zeros((X.shape[0], len(classes)), dtype=bool, order="F")
-        Y[np.arange(X.shape[0]), unit_of_class[y_encoded]] = 1
-        objective = engine.make_objective(
-            X,
-            Y,
-            layer_sizes,
-            reg_lambda=self.reg_lambda,
-            activation=self.activation,
-            output_activation=self.output_activation,
-            sample_weight=sample_weight,
-        )
+        if objective is None:
+            # One-hot bool, column-major as the engine keeps its output layer.
+            Y = np.zeros((X.shape[0], len(classes)), dtype=bool, order="F")
+            Y[np.arange(X.shape[0]), unit_of_class[y_encoded]] = 1
+            objective = engine.make_objective(
+                X,
+                Y,
+                layer_sizes,
+                reg_lambda=self.reg_lambda,
+                activation=self.activation,
+                output_activation=self.output_activation,
+                sample_weight=sample_weight,
+            )
         hooks = []
         if validation is not None:
             hooks.append(self._validation_hook(objective, validation, unit_of_class, dtype))
@@ -743,7 +767,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 x, loss = hook.best_x, result.loss_curve[hook.best_index]
             cause = None
             if self.tol > 0 and result.status not in ("interrupted", "not_finite"):
-                cause = self._learned_nothing(objective.loss, x, X, unit_of_class[y_encoded])
+                cause = self._learned_nothing(objective.loss, x, X, y_encoded, unit_of_class)
         finally:
             close = getattr(getattr(objective, "loss", None), "close", None)
             if close is not None:
@@ -874,7 +898,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             )
         return scale
 
-    def _learned_nothing(self, loss, x, X, y_units):
+    def _learned_nothing(self, loss, x, X, y_encoded, unit_of_class):
         """What shows that the network at ``x`` learned nothing, in words, or None.
 
         Looks at up to about 2000 training rows: predictions (nearly) constant
@@ -882,7 +906,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         (sigmoid, tanh) or dead (relu), so that they pass no gradient.
         """
         step = max(1, X.shape[0] // 2000)
-        X, y_units = X[::step], y_units[::step]
+        # np.asarray: only these rows of a dask array come to the client.
+        X, y_units = np.asarray(X[::step]), unit_of_class[np.asarray(y_encoded[::step])]
         sizes = loss.layer_sizes
         saturated = [0] * (len(sizes) - 2)
         predicted = np.argmax(loss.logits(x, X, saturated=saturated), axis=1)
@@ -1050,6 +1075,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
+        if _validation.is_dask_collection(X):  # a dask array, block by block
+            return _dask_predict(self, "predict_log_proba", X)
         log_proba = self._log_proba(X)
         log_proba[np.exp(log_proba) == 0] = -np.inf
         return log_proba
@@ -1066,6 +1093,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
+        if _validation.is_dask_collection(X):  # a dask array, block by block
+            return _dask_predict(self, "predict_proba", X)
         return np.exp(self._log_proba(X))
 
     def predict(self, X):
@@ -1079,6 +1108,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
+        if _validation.is_dask_collection(X):  # a dask array, block by block
+            return _dask_predict(self, "predict", X)
         # The exact log-probabilities still rank classes whose probabilities underflow.
         log_proba = self._log_proba(X)
         return self.classes_[np.argmax(log_proba, axis=1)]
