@@ -76,7 +76,7 @@ def require(modules=("dask.array", "distributed")):
     --------
     >>> from skbackprop.dask import require
     >>> da, distributed = require()
-    >>> require(["no_such_module"])
+    >>> require(["no_such_module"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ImportError: dask inputs need the optional dependencies ... pip install "skbackprop[dask]"
