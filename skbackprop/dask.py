@@ -386,7 +386,9 @@ def _persist_parts(client, X, Y, weights, dtype, row_scale, exponent, total_weig
     y_blocks = Y.to_delayed().ravel()
     w_blocks = [None] * len(x_blocks) if weights is None else weights.to_delayed().ravel()
     parts = [
-        dask.delayed(_part, pure=True)(x, y, w, dtype, row_scale, exponent, total_weight)
+        # Keys of their own: close() cancels them, and another fit on the
+        # same data must keep its chunks.
+        dask.delayed(_part, pure=False)(x, y, w, dtype, row_scale, exponent, total_weight)
         for x, y, w, rows in zip(x_blocks, y_blocks, w_blocks, X.chunks[0], strict=True)
         if rows
     ]
@@ -536,6 +538,10 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
     X = _check_X(X)
     y = _as_rows_of(X, y, "y")
     weights = _as_rows_of(X, sample_weight, "sample_weight")
+    # Computed once, kept on the workers for the checks, the statistics and the
+    # training (the fit's own copies are the chunks of its objective).
+    X, y = client.persist(X), client.persist(y)
+    weights = None if weights is None else client.persist(weights)
     # The checks of the in-memory fit, on every chunk where it lives.
     checked = [
         dask.delayed(_checked_chunk)(x, w)
@@ -556,7 +562,6 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
             raise ValueError("sample_weight must not be all zero: the total weight is zero")
         exponent = int(np.frexp(peak)[1])
     codes = y.map_blocks(_encode, classes, dtype=np.intp)
-    X = client.persist(X)
     estimator.__dict__.pop("feature_names_in_", None)
     estimator.n_features_in_ = X.shape[1]
 
