@@ -5,6 +5,7 @@ import numbers
 import warnings
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -110,6 +111,13 @@ def _largest_share(rows):
     """The share of the most common value (of a vector) or row (of a matrix)."""
     counts = np.unique(rows, axis=0 if rows.ndim == 2 else None, return_counts=True)[1]
     return counts.max() / len(rows)
+
+
+def _dask_predict(estimator, method, X):
+    # Imported only for dask input: skbackprop.dask needs the [dask] extra.
+    from .dask import predict
+
+    return predict(estimator, method, X)
 
 
 class BackpropClassifier(ClassifierMixin, BaseEstimator):
@@ -491,6 +499,12 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         self : BackpropClassifier
             The fitted estimator.
         """
+        if _validation.is_dask_collection(X):
+            # Trained where the chunks live (skbackprop.dask, the [dask] extra).
+            from .dask import fit
+
+            shadow = fit(self._shadow(), X, y, sample_weight, X_val, y_val, sample_weight_val)
+            return self._publish(shadow)
         return self._publish(
             self._shadow()._fit(X, y, sample_weight, X_val, y_val, sample_weight_val)
         )
@@ -543,6 +557,11 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : BackpropClassifier
         """
+        if _validation.is_dask_collection(X):
+            # One partial_fit per row chunk (skbackprop.dask, the [dask] extra).
+            from .dask import partial_fit
+
+            return self._publish(partial_fit(self._shadow(), X, y, classes, sample_weight))
         return self._publish(self._shadow()._partial_fit(X, y, classes, sample_weight))
 
     def _partial_fit(self, X, y, classes, sample_weight):
@@ -844,24 +863,29 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         validation=None,
         continued=False,
         incremental=False,
+        objective=None,
     ):
-        """Run the solver from ``thetas`` and publish the fitted attributes."""
+        """Run the solver from ``thetas`` and publish the fitted attributes.
+
+        ``objective`` comes ready-made for data that are not in memory (a
+        ``skbackprop.dask.DaskObjective`` over the dask arrays ``X``, ``y_encoded``).
+        """
         dtype = X.dtype
         unit_of_class = np.argsort(unit_class)
         layer_sizes = engine.layer_sizes_of(thetas)
         penalty_scale = self._check_penalty_scale(sample_weight, X.shape[0], dtype)
-        Y = _targets.target_matrix(y_encoded, unit_of_class)
         multilabel = y_encoded.ndim == 2
         output_activation = self._output_activation(multilabel)
-        objective = engine.make_objective(
-            X,
-            Y,
-            layer_sizes,
-            reg_lambda=self.reg_lambda,
-            activation=self._hidden_activation(),
-            output_activation=output_activation,
-            sample_weight=sample_weight,
-        )
+        if objective is None:
+            objective = engine.make_objective(
+                X,
+                _targets.target_matrix(y_encoded, unit_of_class),
+                layer_sizes,
+                reg_lambda=self.reg_lambda,
+                activation=self._hidden_activation(),
+                output_activation=output_activation,
+                sample_weight=sample_weight,
+            )
         hooks = []
         if validation is not None:
             hooks.append(self._validation_hook(objective, validation, unit_of_class, dtype))
@@ -880,7 +904,9 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 x, loss = hook.best_x, result.loss_curve[hook.best_index]
             cause = None
             if self.tol > 0 and result.status not in ("interrupted", "not_finite"):
-                cause = self._learned_nothing(objective.loss, x, X, Y, multilabel)
+                cause = self._learned_nothing(
+                    objective.loss, x, X, y_encoded, unit_of_class, multilabel
+                )
         finally:
             close = getattr(getattr(objective, "loss", None), "close", None)
             if close is not None:
@@ -980,7 +1006,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             )
         return scale
 
-    def _learned_nothing(self, loss, x, X, Y, multilabel):
+    def _learned_nothing(self, loss, x, X, y_encoded, unit_of_class, multilabel):
         """What shows that the network at ``x`` learned nothing, in words, or None.
 
         Looks at up to about 2000 training rows: predictions (nearly) constant
@@ -989,7 +1015,10 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         the target matrix: one-hot rows, or the label sets of a multilabel y.
         """
         step = max(1, X.shape[0] // 2000)
-        X, Y = X[::step], Y[::step]
+        X, codes = X[::step], y_encoded[::step]
+        # Only these rows of a dask array come to the client.
+        X = X if sparse.issparse(X) else np.asarray(X)
+        Y = _targets.target_matrix(np.asarray(codes), unit_of_class)
         sizes = loss.layer_sizes
         saturated = [0] * (len(sizes) - 2)
         logits = loss.logits(x, X, saturated=saturated)
@@ -1169,6 +1198,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
+        if _validation.is_dask_collection(X):  # a dask array, block by block
+            return _dask_predict(self, "predict_log_proba", X)
         log_proba = self._log_proba(X)
         log_proba[np.exp(log_proba) == 0] = -np.inf
         return log_proba
@@ -1188,6 +1219,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
+        if _validation.is_dask_collection(X):  # a dask array, block by block
+            return _dask_predict(self, "predict_proba", X)
         proba = np.exp(self._log_proba(X))
         if getattr(self, "_multilabel", False):
             # A sigmoid's value lies strictly between 0 and 1; where it rounds to
@@ -1214,6 +1247,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
+        if _validation.is_dask_collection(X):  # a dask array, block by block
+            return _dask_predict(self, "predict", X)
         if getattr(self, "_multilabel", False):
             # p > 1/2 exactly where the unit's logit is positive.
             return (self._output_logits(X) > 0).astype(self._indicator_dtype)

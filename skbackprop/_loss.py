@@ -47,11 +47,19 @@ def scales(sample_weight, m, reg_lambda, dtype):
         weights, exponent = scale_weights(weights)
         total_weight = float(weights.sum())
         row_scale = (weights / total_weight).astype(dtype)  # no rows: an empty vector
+    return row_scale, penalty_scale(reg_lambda, total_weight, exponent)
+
+
+def penalty_scale(reg_lambda, total_weight, exponent=0):
+    """``lambda / sum(w)`` for weights whose sum is ``2**exponent * total_weight``.
+
+    A penalty beyond the float range is ``inf`` (and so is J). A data partition
+    (skbackprop.dask) adds the partial sums and calls this once.
+    """
     if reg_lambda and not total_weight > 0:
         raise ValueError("reg_lambda > 0 needs samples: the penalty is lambda / (2 m) with m = 0")
     with np.errstate(over="ignore"):  # lambda / sum(w) beyond the float range: J = inf
-        reg_scale = float(np.ldexp(reg_lambda / total_weight, -exponent)) if reg_lambda else 0.0
-    return row_scale, reg_scale
+        return float(np.ldexp(reg_lambda / total_weight, -exponent)) if reg_lambda else 0.0
 
 
 def _input_rows(X, rows, buf, fixed_input):

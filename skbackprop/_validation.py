@@ -79,6 +79,16 @@ def check_epsilon_init(epsilon_init, dtype=np.float64):
     return epsilon_init
 
 
+def is_dask_collection(obj):
+    """Whether ``obj`` is a dask collection (array, DataFrame), without importing dask.
+
+    Such inputs go to :mod:`skbackprop.dask`, which needs the ``[dask]`` extra;
+    everything else is converted to NumPy as usual.
+    """
+    graph = getattr(type(obj), "__dask_graph__", None)
+    return callable(graph) and obj.__dask_graph__() is not None
+
+
 def working_dtype(dtype):
     """float32 stays float32, in either byte order; everything else is computed in float64.
 

@@ -1,0 +1,742 @@
+"""Training and prediction on dask arrays, on a dask.distributed cluster.
+
+Needs the optional extra: ``pip install "skbackprop[dask]"`` (``dask[array]`` and
+``distributed``); importing this module does not, only calling it does.
+:class:`~skbackprop.BackpropClassifier` comes here by itself when ``X`` is a
+dask array:
+
+- ``fit(X, y, sample_weight)`` with ``X``, ``y`` (and ``sample_weight``) chunked
+  by rows trains where the chunks live. For every evaluation of the cost the
+  client scatters the weights to the workers; each worker computes the
+  *unnormalised* data-term sums of its chunks with the engine's own
+  :class:`~skbackprop._loss.NetworkLoss`; the client adds them in chunk order
+  and applies the penalty once (:class:`DaskObjective`). The solvers do not
+  know the difference, so gd and the scipy methods give the in-memory fit up to
+  the order of summation; sgd and adam draw their mini-batches on the workers
+  (one round trip per mini-batch). ``X`` never comes to the client: only the
+  class list, per-class sums, gradients, and a sample of at most about 2000
+  rows (the check that the model learned something) do.
+- ``partial_fit(X, y)`` on dask arrays runs one ``partial_fit`` per row chunk,
+  one chunk at a time on the client (the next one is computed meanwhile): an
+  out-of-core pass over data that do not fit in memory.
+- ``predict``, ``predict_proba`` and ``predict_log_proba`` of a dask array
+  return dask arrays, mapped over its row chunks.
+
+Model search needs nothing from here: ``GridSearchCV`` and ``cross_val_score``
+run on a cluster under ``joblib.parallel_config(backend="dask")``.
+"""
+
+import copy
+import importlib
+import threading
+
+import numpy as np
+from scipy import sparse
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from . import _targets
+from ._blocks import one_blas_thread, thread_budget
+from ._loss import NetworkLoss, penalty_scale
+from ._params import check_layer_sizes
+from ._validation import (
+    check_names,
+    check_reg_lambda,
+    check_sample_weight,
+    input_dtype,
+    is_dask_collection,
+    working_dtype,
+)
+
+__all__ = ["DaskObjective", "make_objective", "require"]
+
+EXTRA = "skbackprop[dask]"
+# Weight vectors larger than this are scattered to the workers once per
+# evaluation instead of sent with each task (measured on a LocalCluster: below
+# it, one message fewer is faster).
+SCATTER_BYTES = 1 << 20
+# Losses (with their work buffers) a worker thread keeps: one per network that
+# trained there lately.
+_MAX_CACHED_LOSSES = 4
+
+
+def require(modules=("dask.array", "distributed")):
+    """Import the optional dependencies, or raise an ImportError naming the extra.
+
+    Parameters
+    ----------
+    modules : sequence of str, default=("dask.array", "distributed")
+        Modules to import.
+
+    Returns
+    -------
+    modules : list of module
+
+    Examples
+    --------
+    >>> from skbackprop.dask import require
+    >>> da, distributed = require()
+    >>> require(["no_such_module"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ImportError: dask inputs need the optional dependencies ... pip install "skbackprop[dask]"
+    """
+    imported = []
+    for name in modules:
+        try:
+            imported.append(importlib.import_module(name))
+        except ImportError as error:
+            raise ImportError(
+                f"dask inputs need the optional dependencies dask[array] and distributed "
+                f"({name} cannot be imported: {error}). Install them with "
+                f'pip install "{EXTRA}"'
+            ) from error
+    return imported
+
+
+def _client(client=None):
+    """The given client, or the default one: a clear error where there is none."""
+    if client is not None:
+        return client
+    (distributed,) = require(["distributed"])
+    try:
+        return distributed.get_client()
+    except ValueError:
+        raise ValueError(
+            "training on dask arrays runs on a dask.distributed cluster: start a client "
+            "first, e.g. `from distributed import Client; client = Client()` for a local "
+            "cluster, or Client('tcp://scheduler-address:8786')"
+        ) from None
+
+
+# -- checks on dask inputs ------------------------------------------------------------
+
+
+def _check_X(X, n_features=None):
+    """``X`` as a 2-D dask array of a float dtype, chunked by rows only."""
+    (da,) = require(["dask.array"])
+    if not isinstance(X, da.Array):
+        raise TypeError(
+            f"X must be a dask array (a dask DataFrame converts with "
+            f"df.to_dask_array(lengths=True)); got {type(X).__name__}"
+        )
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-D dask array; got {X.ndim} dimension(s)")
+    if any(np.isnan(c) for c in X.chunks[0]):
+        raise ValueError(
+            "X has chunks of unknown size: call X.compute_chunk_sizes() (or "
+            "df.to_dask_array(lengths=True)) before fitting"
+        )
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"X must hold real numbers; got dtype {X.dtype}")
+    if X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(f"X must have at least 1 row and 1 feature; got shape {X.shape}")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but the estimator was fitted with {n_features}"
+        )
+    dtype = working_dtype(input_dtype(X))
+    X = X.astype(dtype, copy=False)
+    # One chunk across the columns: a worker needs whole rows.
+    return X.rechunk({1: -1}) if len(X.chunks[1]) > 1 else X
+
+
+def _as_rows_of(X, values, name):
+    """``values`` (dask, NumPy or None) as a 1-D dask array chunked like X's rows."""
+    (da,) = require(["dask.array"])
+    if values is None:
+        return None
+    if not is_dask_collection(values):
+        values = np.asarray(values)
+        if values.ndim == 0:  # one weight for every row
+            return da.full(X.shape[0], float(values), chunks=(X.chunks[0],))
+        if values.ndim == 1 and len(values) == X.shape[0]:
+            values = da.from_array(values, chunks=(X.chunks[0],))
+    if not hasattr(values, "ndim"):
+        raise TypeError(f"{name} must be a dask or NumPy array; got {type(values).__name__}")
+    if values.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D (one value per row of X); got {values.ndim} dimension(s)"
+        )
+    if values.shape[0] != X.shape[0]:
+        raise ValueError(f"{name} has {values.shape[0]} rows but X has {X.shape[0]}")
+    return values.rechunk((X.chunks[0],)) if values.chunks[0] != X.chunks[0] else values
+
+
+def _checked_chunk(X, weights):
+    """Per chunk: the largest weight, after the checks the in-memory fit makes."""
+    if not np.isfinite(X).all():
+        raise ValueError("Input X contains NaN or infinity")
+    if weights is None:
+        return 0.0
+    weights = check_sample_weight(weights, len(weights))
+    return float(weights.max()) if weights.size else 0.0
+
+
+def _chunk_stats(X, codes, weights, n_classes, exponent, column_max):
+    """Per chunk: class weights, weighted class sums of X, and positive-weight classes."""
+    m = X.shape[0]
+    if weights is None:
+        weights = np.ones(m)
+    else:
+        weights = np.ldexp(np.asarray(weights, dtype=np.float64), -exponent)
+    class_weight = np.bincount(codes, weights=weights, minlength=n_classes)
+    positive = np.bincount(codes[weights > 0], minlength=n_classes) > 0
+    membership = sparse.csr_array((weights, (codes, np.arange(m))), shape=(n_classes, m))
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums = membership @ (X if column_max is None else X / column_max)
+    return class_weight, np.asarray(sums, dtype=np.float64), positive, float(weights.sum())
+
+
+def _encode(y, classes):
+    return np.searchsorted(classes, y).astype(np.intp)
+
+
+def _one_hot(codes, unit_of_class):
+    """Targets of the rows with these class codes: one-hot by output unit, column-major."""
+    units = unit_of_class[codes]
+    Y = np.zeros((len(units), len(unit_of_class)), dtype=bool, order="F")
+    Y[np.arange(len(units)), units] = True
+    return Y
+
+
+# -- the distributed objective ------------------------------------------------------------
+
+_local = threading.local()
+
+
+def _worker_loss(config):
+    """This worker thread's loss for ``config``: buffers reused across evaluations."""
+    losses = getattr(_local, "losses", None)
+    if losses is None:
+        losses = _local.losses = {}
+    loss = losses.get(config)
+    if loss is None:
+        if len(losses) >= _MAX_CACHED_LOSSES:
+            for old in losses.values():
+                old.close()
+            losses.clear()
+        # The worker's threads and BLAS limit decide (distributed starts its
+        # workers with one BLAS thread, so one engine thread per task).
+        loss = losses[config] = NetworkLoss(*config, n_threads=thread_budget())
+    return loss
+
+
+def _part(X, Y, weights, dtype, row_scale, exponent, total_weight):
+    """A chunk as the engine takes it, kept on its worker for the whole fit."""
+    X = np.asarray(X).astype(dtype, copy=False)
+    Y = np.asarray(Y)
+    Y = np.asfortranarray(Y, dtype=bool if Y.dtype == bool else dtype)
+    y_total = Y.sum(axis=1, dtype=dtype)
+    y_total = None if np.all(y_total == 1) else y_total
+    if weights is not None:  # as scales() computes them, with the total of all chunks
+        row_scale = (
+            np.ldexp(np.asarray(weights, dtype=np.float64), -exponent) / total_weight
+        ).astype(dtype)
+    return X, Y, row_scale, y_total
+
+
+def _part_loss_gradient(part, theta, config, need_grad, rows=None, share=1.0):
+    """The unnormalised data term of a chunk (or of some of its rows), and its gradient."""
+    X, Y, row_scale, y_total = part
+    loss = _worker_loss(config)
+    if rows is not None:
+        X, Y = X[rows], Y[rows]
+        y_total = None if y_total is None else y_total[rows]
+        row_scale = (
+            row_scale[rows] * share if isinstance(row_scale, np.ndarray) else row_scale * share
+        )
+    if loss.n_threads > 1:
+        with one_blas_thread():
+            J, grad = loss.loss_gradient(
+                theta,
+                X,
+                Y,
+                row_scale,
+                0.0,
+                y_total=y_total,
+                need_grad=need_grad,
+                fixed_input=rows is None,
+            )
+    else:
+        J, grad = loss.loss_gradient(
+            theta,
+            X,
+            Y,
+            row_scale,
+            0.0,
+            y_total=y_total,
+            need_grad=need_grad,
+            fixed_input=rows is None,
+        )
+    # A copy: the loss reuses its buffer, and a client in this process would see it.
+    return J, (None if grad is None else grad.copy())
+
+
+class DaskObjective:
+    """The cost ``J`` over row chunks that stay on the workers of a dask cluster.
+
+    The same protocol as the in-memory objective that the solvers minimise:
+    ``objective(x)`` is ``(J, gradient)`` over all rows, ``objective.cost(x)``
+    is ``J`` alone, and ``objective.batch(x, rows)`` the unbiased estimate from
+    the rows ``rows`` (a slice or an index array) with the penalty of all rows.
+    Each call scatters ``x`` to the workers, runs one task per chunk (touched),
+    adds the chunks' sums in chunk order and the penalty once. The gradient
+    returned is a buffer, overwritten by the next call. Build it with
+    :func:`make_objective`; :meth:`close` releases the chunks.
+    """
+
+    def __init__(self, loss, parts, chunk_rows, reg_scale, client):
+        self.loss = loss
+        self.parts = list(parts)
+        self.chunk_rows = [int(r) for r in chunk_rows]
+        self.offsets = np.concatenate([[0], np.cumsum(self.chunk_rows)]).astype(int)
+        self.n_samples = int(self.offsets[-1])
+        self.layer_sizes = loss.layer_sizes
+        self.reg_scale = reg_scale
+        self.client = client
+        self.n_threads = 1  # on the client; the workers follow their own limits
+        self._config = (
+            tuple(loss.layer_sizes),
+            loss.activation,
+            loss.output_activation,
+            loss.dtype.str,
+        )
+        self._grad = np.empty(loss.n_params, dtype=loss.dtype)
+
+    def __call__(self, theta_flat):
+        return self._evaluate(theta_flat, True, self._all_parts(), 1.0)
+
+    def _all_parts(self):
+        return [(k, None) for k in range(len(self.parts))]
+
+    def cost(self, theta_flat):
+        J, _ = self._evaluate(theta_flat, False, self._all_parts(), 1.0)
+        return J
+
+    def batch(self, theta_flat, rows):
+        tasks, b = [], 0
+        if isinstance(rows, slice):
+            start, stop, _ = rows.indices(self.n_samples)
+            for k, (lo, hi) in enumerate(zip(self.offsets[:-1], self.offsets[1:], strict=True)):
+                a, z = max(start, lo), min(stop, hi)
+                if a < z:
+                    tasks.append((k, slice(a - lo, z - lo)))
+                    b += z - a
+        else:
+            rows = np.asarray(rows)
+            chunk = np.searchsorted(self.offsets, rows, side="right") - 1
+            for k in np.unique(chunk):
+                local = rows[chunk == k] - self.offsets[k]
+                tasks.append((int(k), local))
+                b += len(local)
+        return self._evaluate(theta_flat, True, tasks, self.n_samples / max(b, 1))
+
+    def _evaluate(self, theta_flat, need_grad, tasks, share):
+        loss, client = self.loss, self.client
+        with np.errstate(over="ignore"):  # float64 beyond float32's range: J = inf
+            theta = np.asarray(theta_flat, dtype=loss.dtype)
+        if theta.shape != (loss.n_params,):
+            raise ValueError(f"theta_flat must have shape ({loss.n_params},); got {theta.shape}")
+        # Small weights travel with each task (one message fewer); large ones go
+        # once to every worker rather than once with every task.
+        sent = theta
+        if theta.nbytes > SCATTER_BYTES:
+            sent = client.scatter(theta, broadcast=True, hash=False)
+        futures = [
+            client.submit(
+                _part_loss_gradient,
+                self.parts[k],
+                sent,
+                self._config,
+                need_grad,
+                rows,
+                share,
+                pure=False,
+            )
+            for k, rows in tasks
+        ]
+        results = client.gather(futures)
+        grad = self._grad if need_grad else None
+        J = 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            if need_grad:
+                grad[...] = 0.0
+            # In chunk order, whichever worker finished first.
+            for part_J, part_grad in results:
+                J += part_J
+                if need_grad:
+                    grad += part_grad
+            J += loss.penalty(theta, self.reg_scale, grad)
+        J = float(J)
+        if not np.isfinite(J) or (need_grad and not np.isfinite(grad).all()):
+            J = np.inf
+        return J, grad
+
+    def close(self):
+        """Release the chunks held on the workers."""
+        self.client.cancel(self.parts)
+        self.parts = []
+        self.loss.close()
+
+
+def _persist_parts(client, X, Y, weights, dtype, row_scale, exponent, total_weight):
+    (dask,) = require(["dask"])
+    x_blocks = X.to_delayed().ravel()
+    y_blocks = Y.to_delayed().ravel()
+    w_blocks = [None] * len(x_blocks) if weights is None else weights.to_delayed().ravel()
+    parts = [
+        # Keys of their own: close() cancels them, and another fit on the
+        # same data must keep its chunks.
+        dask.delayed(_part, pure=False)(x, y, w, dtype, row_scale, exponent, total_weight)
+        for x, y, w, rows in zip(x_blocks, y_blocks, w_blocks, X.chunks[0], strict=True)
+        if rows
+    ]
+    return client.compute(parts)
+
+
+def make_objective(
+    X,
+    Y,
+    layer_sizes,
+    *,
+    reg_lambda=0.0,
+    activation="sigmoid",
+    output_activation="sigmoid",
+    sample_weight=None,
+    client=None,
+):
+    """Build a :class:`DaskObjective`: ``fun(theta_flat) -> (J, gradient_flat)`` on a cluster.
+
+    The distributed twin of :func:`skbackprop.engine.make_objective`, with the same
+    ``J``: the chunks of ``X``, ``Y`` and ``sample_weight`` are computed once and
+    stay on the workers.
+
+    Parameters
+    ----------
+    X : dask array of shape (m, s_1), chunked by rows
+    Y : dask array of shape (m, K)
+        Targets, chunked like ``X``'s rows (a bool matrix is used as it is).
+    layer_sizes : sequence of int
+    reg_lambda : float, default=0.0
+    activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
+    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+    sample_weight : dask array of shape (m,) or None, default=None
+    client : distributed.Client or None, default=None
+        None: the default client.
+
+    Returns
+    -------
+    fun : DaskObjective
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> from distributed import Client
+    >>> from skbackprop import engine
+    >>> from skbackprop.dask import make_objective
+    >>> client = Client(processes=False, n_workers=1, threads_per_worker=1,
+    ...                 dashboard_address=None)
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(100, 2))
+    >>> Y = np.eye(2)[(X[:, 0] > 0).astype(int)]
+    >>> fun = make_objective(da.from_array(X, chunks=30), da.from_array(Y, chunks=30),
+    ...                      [2, 3, 2], reg_lambda=0.1)
+    >>> theta = engine.pack(engine.init_thetas([2, 3, 2], random_state=0))
+    >>> J, grad = fun(theta)
+    >>> J_memory, grad_memory = engine.make_objective(X, Y, [2, 3, 2], reg_lambda=0.1)(theta)
+    >>> bool(np.isclose(J, J_memory, rtol=1e-12)), bool(np.allclose(grad, grad_memory))
+    (True, True)
+    >>> fun.close(); client.close()
+    """
+    (da,) = require(["dask.array"])
+    client = _client(client)
+    check_names(activation, output_activation)
+    layer_sizes = check_layer_sizes(layer_sizes)
+    reg_lambda = check_reg_lambda(reg_lambda)
+    X = _check_X(X)
+    if X.shape[1] != layer_sizes[0]:
+        raise ValueError(f"X must have shape (m, {layer_sizes[0]}); got {X.shape}")
+    if not isinstance(Y, da.Array) or Y.shape != (X.shape[0], layer_sizes[-1]):
+        raise ValueError(
+            f"Y must be a dask array of shape ({X.shape[0]}, {layer_sizes[-1]}); "
+            f"got {getattr(Y, 'shape', type(Y).__name__)}"
+        )
+    Y = Y.rechunk((X.chunks[0], -1))
+    weights = _as_rows_of(X, sample_weight, "sample_weight")
+    exponent, total_weight = _weight_totals(weights, X.shape[0])
+    return _objective(
+        client,
+        X,
+        Y,
+        weights,
+        layer_sizes,
+        activation,
+        output_activation,
+        reg_lambda,
+        exponent,
+        total_weight,
+    )
+
+
+def _weight_totals(weights, m):
+    """``(exponent, total)``: the weights' sum is ``2**exponent * total``, as scales() has it."""
+    if weights is None:
+        return 0, float(m)
+    (dask,) = require(["dask"])
+    peaks = dask.compute(*[dask.delayed(_checked_weights_max)(w) for w in weights.to_delayed()])
+    peak = max(peaks)
+    if not peak > 0:
+        raise ValueError("sample_weight must have a positive sum; all weights are 0")
+    exponent = int(np.frexp(peak)[1])
+    totals = dask.compute(*[dask.delayed(_scaled_sum)(w, exponent) for w in weights.to_delayed()])
+    return exponent, float(sum(totals))
+
+
+def _checked_weights_max(weights):
+    weights = check_sample_weight(weights, len(weights))
+    return float(weights.max()) if weights.size else 0.0
+
+
+def _scaled_sum(weights, exponent):
+    return float(np.ldexp(np.asarray(weights, dtype=np.float64), -exponent).sum())
+
+
+def _objective(
+    client,
+    X,
+    Y,
+    weights,
+    layer_sizes,
+    activation,
+    output_activation,
+    reg_lambda,
+    exponent,
+    total_weight,
+):
+    dtype = X.dtype
+    loss = NetworkLoss(layer_sizes, activation, output_activation, dtype)
+    row_scale = 1.0 / X.shape[0]
+    parts = _persist_parts(client, X, Y, weights, dtype, row_scale, exponent, total_weight)
+    (distributed,) = require(["distributed"])
+    distributed.wait(parts)
+    reg_scale = penalty_scale(reg_lambda, total_weight, exponent)
+    return DaskObjective(loss, parts, [r for r in X.chunks[0] if r], reg_scale, client)
+
+
+# -- the estimator's entry points ---------------------------------------------------------
+
+
+def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weight_val=None):
+    """Fit ``estimator`` (a fresh shadow copy) on dask arrays; return it.
+
+    Called by :meth:`BackpropClassifier.fit` when ``X`` is a dask array.
+    """
+    da, dask = require(["dask.array", "dask"])
+    client = _client()
+    hidden = estimator._check_params()
+    if estimator.class_weight is not None:
+        raise ValueError(
+            "class_weight is not supported for dask arrays yet; pass the class weights as "
+            "sample_weight (a dask array of each row's weight)"
+        )
+    X = _check_X(X)
+    y = _as_rows_of(X, y, "y")
+    weights = _as_rows_of(X, sample_weight, "sample_weight")
+    # Computed once, kept on the workers for the checks, the statistics and the
+    # training (the fit's own copies are the chunks of its objective).
+    X, y = client.persist(X), client.persist(y)
+    weights = None if weights is None else client.persist(weights)
+    # The checks of the in-memory fit, on every chunk where it lives.
+    checked = [
+        dask.delayed(_checked_chunk)(x, w)
+        for x, w in zip(
+            X.to_delayed().ravel(),
+            [None] * X.numblocks[0] if weights is None else weights.to_delayed(),
+            strict=True,
+        )
+    ]
+    classes, *peaks = dask.compute(da.unique(y), *checked)
+    classes = np.unique(classes)
+    check_classification_targets(classes)
+    n_classes = len(classes)
+    exponent = 0
+    if weights is not None:
+        peak = max(peaks)
+        if not peak > 0:
+            raise ValueError("sample_weight must not be all zero: the total weight is zero")
+        exponent = int(np.frexp(peak)[1])
+    codes = y.map_blocks(_encode, classes, dtype=np.intp)
+    estimator.__dict__.pop("feature_names_in_", None)
+    estimator.n_features_in_ = X.shape[1]
+
+    unit_class, total_weight = _unit_order(estimator, X, codes, weights, classes, exponent)
+    layer_sizes = [X.shape[1], *hidden, n_classes]
+    warm = estimator.warm_start and hasattr(estimator, "thetas_")
+    if warm:
+        unit_class, state = estimator._unit_class, copy.deepcopy(estimator._solver_state)
+    else:
+        state = None
+    rng = check_random_state(estimator.random_state)
+    thetas = estimator._initial_thetas(layer_sizes, classes, unit_class, X.dtype, rng, warm)
+    validation = None
+    if X_val is not None or y_val is not None or sample_weight_val is not None:
+        X_val, y_val, sample_weight_val = (
+            np.asarray(v) if is_dask_collection(v) else v for v in (X_val, y_val, sample_weight_val)
+        )
+        X_val, y_val, sample_weight_val = estimator._check_validation_set(
+            X_val, y_val, sample_weight_val, False
+        )
+        validation = (X_val, _targets.encode(y_val, classes, "y_val"), sample_weight_val)
+    elif estimator.early_stopping:
+        # The labels (and weights) come to the client to draw the same stratified
+        # split as in memory; X stays on the workers but for the validation rows.
+        codes_memory, weights_memory = dask.compute(codes, weights)
+        X, codes_memory, weights_memory, (X_val, y_val_codes, w_val) = estimator._split(
+            X, codes_memory, weights_memory, rng
+        )
+        validation = (np.asarray(X_val), y_val_codes, w_val)
+        X = client.persist(X)
+        codes = da.from_array(codes_memory, chunks=(X.chunks[0],))
+        weights = (
+            None if weights_memory is None else da.from_array(weights_memory, chunks=(X.chunks[0],))
+        )
+        exponent, total_weight = _weight_totals(weights, X.shape[0])
+
+    Y = codes.map_blocks(
+        _one_hot,
+        np.argsort(unit_class),
+        dtype=bool,
+        new_axis=1,
+        chunks=(X.chunks[0], (n_classes,)),
+    )
+    objective = _objective(
+        client,
+        X,
+        Y,
+        weights,
+        layer_sizes,
+        estimator._hidden_activation(),
+        estimator._output_activation(False),
+        estimator.reg_lambda,
+        exponent,
+        total_weight,
+    )
+    try:
+        estimator._train(
+            X,
+            codes,
+            weights,
+            classes,
+            unit_class,
+            thetas,
+            rng,
+            state,
+            max_iter=estimator.max_iter,
+            validation=validation,
+            continued=warm,
+            objective=objective,
+        )
+    finally:
+        objective.close()
+    return estimator
+
+
+def _unit_order(estimator, X, codes, weights, classes, exponent):
+    """The estimator's output-unit order, from per-class sums computed on the workers.
+
+    Each class's weighted centroid, weighted by the class's total weight, is a
+    data set of one row per class with the class weights and centroids of all
+    the rows: the estimator's own rule orders its classes as it would order the
+    whole data (up to the rounding of the sums, which it rounds away).
+    """
+    (dask,) = require(["dask"])
+    n_classes = len(classes)
+
+    def stats(column_max):
+        tasks = [
+            dask.delayed(_chunk_stats)(x, c, w, n_classes, exponent, column_max)
+            for x, c, w in zip(
+                X.to_delayed().ravel(),
+                codes.to_delayed(),
+                [None] * X.numblocks[0] if weights is None else weights.to_delayed(),
+                strict=True,
+            )
+        ]
+        class_weight = np.zeros(n_classes)
+        sums = np.zeros((n_classes, X.shape[1]))
+        positive = np.zeros(n_classes, dtype=bool)
+        total = 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            for cw, s, p, t in dask.compute(*tasks):
+                class_weight += cw
+                sums += s
+                positive |= p
+                total += t
+        return class_weight, sums, positive, total
+
+    class_weight, sums, positive, total_weight = stats(None)
+    if positive.sum() < 2:
+        where = "y has" if weights is None else "the samples of positive weight have"
+        raise ValueError(
+            f"{type(estimator).__name__} needs samples of at least 2 classes; {where} "
+            f"{int(positive.sum())} class: {classes[positive].tolist()}"
+        )
+    if not np.isfinite(sums).all():
+        # |x| near the float limit: the columns scaled to [-1, 1] keep the order.
+        column_max = np.asarray(abs(X).max(axis=0).compute(), dtype=np.float64)
+        column_max[column_max == 0] = 1.0
+        class_weight, sums, positive, total_weight = stats(column_max)
+    present = class_weight > 0
+    centroids = np.zeros_like(sums)
+    centroids[present] = sums[present] / class_weight[present, None]
+    unit_class = _targets.output_unit_order(
+        centroids, np.arange(n_classes), class_weight, n_classes
+    )
+    return unit_class, total_weight
+
+
+def partial_fit(estimator, X, y, classes=None, sample_weight=None):
+    """One ``partial_fit`` per row chunk of ``X``, one chunk at a time on the client.
+
+    ``estimator`` is a shadow copy; each chunk's ``partial_fit`` publishes into
+    it, and the caller publishes it once all chunks went through.
+    """
+    client = _client()
+    X = _check_X(X, getattr(estimator, "n_features_in_", None))
+    y = _as_rows_of(X, y, "y")
+    weights = _as_rows_of(X, sample_weight, "sample_weight")
+    blocks = [
+        [X.blocks[k], y.blocks[k]] + ([] if weights is None else [weights.blocks[k]])
+        for k in range(X.numblocks[0])
+        if X.chunks[0][k]
+    ]
+    # The next chunk is computed while the client trains on this one.
+    upcoming = client.compute(blocks[0]) if blocks else None
+    for k in range(len(blocks)):
+        X_k, y_k, *w_k = client.gather(upcoming)
+        upcoming = client.compute(blocks[k + 1]) if k + 1 < len(blocks) else None
+        estimator.partial_fit(X_k, y_k, classes=classes, sample_weight=w_k[0] if w_k else None)
+    return estimator
+
+
+def _predict_block(X, estimator, method):
+    return getattr(estimator, method)(X)
+
+
+def predict(estimator, method, X):
+    """``estimator.<method>(X)`` for a dask array ``X``: a dask array, block by block."""
+    check_is_fitted(estimator)
+    X = _check_X(X, estimator.n_features_in_)
+    if method == "predict":
+        return X.map_blocks(
+            _predict_block, estimator, method, dtype=estimator.classes_.dtype, drop_axis=1
+        )
+    return X.map_blocks(
+        _predict_block,
+        estimator,
+        method,
+        dtype=estimator.thetas_[0].dtype,
+        chunks=(X.chunks[0], (len(estimator.classes_),)),
+    )

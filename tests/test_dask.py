@@ -1,0 +1,293 @@
+"""Training and prediction on a dask.distributed cluster (the optional [dask] extra).
+
+One LocalCluster of two worker processes serves the whole module: starting it
+is most of the module's time.
+"""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_classification
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.preprocessing import StandardScaler
+
+from skbackprop import BackpropClassifier, engine
+from skbackprop._blocks import thread_budget
+from skbackprop._validation import is_dask_collection
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+joblib = pytest.importorskip("joblib")
+skdask = pytest.importorskip("skbackprop.dask")
+
+CHUNK = 100
+
+
+@pytest.fixture(scope="module")
+def client():
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(
+        n_samples=400, n_features=5, n_informative=4, n_redundant=0, n_classes=3, random_state=0
+    )
+    X = StandardScaler().fit_transform(X)
+    w = np.random.default_rng(0).uniform(0.0, 2.0, len(y))
+    return X, y, w
+
+
+def chunked(*arrays):
+    return [None if a is None else da.from_array(a, chunks=CHUNK) for a in arrays]
+
+
+def net(**params):
+    return BackpropClassifier(hidden_layer_sizes=(4,), random_state=0, **params)
+
+
+def assert_same_thetas(a, b, atol):
+    assert [t.shape for t in a.thetas_] == [t.shape for t in b.thetas_]
+    for p, q in zip(a.thetas_, b.thetas_, strict=True):
+        assert p.dtype == q.dtype
+        assert_allclose(p, q, rtol=0, atol=atol)
+
+
+# -- data-parallel full-batch fit -------------------------------------------------------
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize(
+    "solver, max_iter, atol",
+    # L-BFGS-B builds its curvature pairs from differences of gradients, which
+    # amplify the rounding of the per-chunk sums more than gd's steps do.
+    [("gd", 20, 1e-12), ("L-BFGS-B", 15, 1e-10)],
+)
+def test_dask_fit_equals_in_memory_fit(client, data, weighted, solver, max_iter, atol):
+    X, y, w = data
+    w = w if weighted else None
+    params = {"solver": solver, "max_iter": max_iter, "tol": 0}
+    memory = net(**params).fit(X, y, sample_weight=w)
+    Xd, yd, wd = chunked(X, y, w)
+    dist = net(**params).fit(Xd, yd, sample_weight=wd)
+    assert_same_thetas(dist, memory, atol)
+    assert_array_equal(dist.classes_, memory.classes_)
+    assert_array_equal(dist._unit_class, memory._unit_class)
+    assert dist.n_features_in_ == 5 and dist.n_iter_ == memory.n_iter_ == max_iter
+    assert dist.t_ == memory.t_
+    assert_allclose(dist.loss_curve_, memory.loss_curve_, rtol=1e-12)
+
+
+def test_float32_and_string_labels_and_numpy_y(client, data):
+    X, y, _ = data
+    X32 = X.astype(np.float32)
+    labels = np.array(["cat", "dog", "emu"])[y]
+    memory = net(max_iter=10, tol=0).fit(X32, labels)
+    (Xd,) = chunked(X32)
+    dist = net(max_iter=10, tol=0).fit(Xd, labels)  # y in memory is chunked like X
+    assert dist.thetas_[0].dtype == np.float32
+    assert_array_equal(dist.classes_, ["cat", "dog", "emu"])
+    assert_same_thetas(dist, memory, 1e-5)
+
+
+def test_early_stopping_holds_out_the_same_rows(client, data):
+    X, y, _ = data
+    params = {"solver": "gd", "max_iter": 15, "tol": 0, "early_stopping": True}
+    memory = net(**params).fit(X, y)
+    dist = net(**params).fit(*chunked(X, y))
+    assert_allclose(dist.validation_loss_curve_, memory.validation_loss_curve_, rtol=1e-12)
+    assert dist.best_validation_score_ == memory.best_validation_score_
+    assert_same_thetas(dist, memory, 1e-12)
+
+
+def test_predictions_are_dask_arrays_that_agree(client, data):
+    X, y, _ = data
+    clf = net(solver="L-BFGS-B", max_iter=50, tol=0).fit(*chunked(X, y))
+    (Xd,) = chunked(X)
+    for method in ("predict", "predict_proba", "predict_log_proba"):
+        lazy = getattr(clf, method)(Xd)
+        assert isinstance(lazy, da.Array)
+        assert lazy.chunks[0] == Xd.chunks[0]
+        computed = lazy.compute()
+        expected = getattr(clf, method)(X)
+        assert computed.shape == expected.shape and computed.dtype == expected.dtype
+        if method == "predict":
+            assert_array_equal(computed, expected)
+        else:
+            assert_allclose(computed, expected, rtol=1e-14, atol=0)
+    assert clf.score(X, y) > 0.8
+    with pytest.raises(ValueError, match=r"X has 4 features, but .* fitted with 5"):
+        clf.predict(Xd[:, :4])
+
+
+def test_client_memory_stays_below_the_data(client):
+    # X is made on the workers: the client holds the graph, never the rows.
+    rng = da.random.default_rng(0)
+    X = rng.normal(size=(40_000, 20), chunks=(10_000, 20))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    tracemalloc.start()
+    try:
+        clf = net(solver="L-BFGS-B", max_iter=3, tol=0).fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert clf.n_iter_ == 3
+    # X is 6.4 MB; the client sees gradients, per-class sums and a sample of
+    # about 2000 rows for the learned-nothing check (0.3 MB).
+    assert peak < X.nbytes / 4, (peak, X.nbytes)
+
+
+def test_bad_dask_inputs_are_clear_errors(client, data):
+    X, y, w = data
+    Xd, yd, wd = chunked(X, y, w)
+    with pytest.raises(ValueError, match="y has 399 rows but X has 400"):
+        net().fit(Xd, yd[:-1])
+    with pytest.raises(ValueError, match="sample_weight must be non-negative"):
+        net().fit(Xd, yd, sample_weight=-wd)
+    X_nan = X.copy()
+    X_nan[250, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        net().fit(*chunked(X_nan, y))
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        net().fit(Xd, da.zeros(400, chunks=CHUNK, dtype=int))
+    unknown = Xd[Xd[:, 0] > 0]
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        net().fit(unknown, yd[:10])
+
+
+def test_a_failed_dask_fit_leaves_the_estimator_as_it_was(client, data):
+    X, y, w = data
+    clf = net(max_iter=5, tol=0).fit(X, y)
+    before = [t.copy() for t in clf.thetas_]
+    Xd, yd, wd = chunked(X, y, w)
+    with pytest.raises(ValueError, match="sample_weight"):
+        clf.fit(Xd, yd, sample_weight=-wd)
+    for p, q in zip(before, clf.thetas_, strict=True):
+        assert_array_equal(p, q)
+
+
+def test_distributed_objective_batches_estimate_the_same_cost(client, data):
+    X, y, w = data
+    Y = np.eye(3)[y]
+    sizes = [5, 4, 3]
+    fun = skdask.make_objective(
+        *chunked(X, Y), sizes, reg_lambda=0.3, sample_weight=chunked(w)[0], client=client
+    )
+    memory = engine.make_objective(X, Y, sizes, reg_lambda=0.3, sample_weight=w)
+    theta = engine.pack(engine.init_thetas(sizes, random_state=1))
+    try:
+        J, grad = fun(theta)
+        J0, grad0 = memory(theta)
+        assert_allclose(J, J0, rtol=1e-13)
+        assert_allclose(grad, grad0, rtol=1e-11, atol=1e-15)
+        assert_allclose(fun.cost(theta), J0, rtol=1e-13)
+        rows = np.random.default_rng(0).permutation(400)[:150]  # across all four chunks
+        for batch in (rows, slice(90, 210)):
+            Jb, gb = fun.batch(theta, batch)
+            Jb0, gb0 = memory.batch(theta, batch)
+            assert_allclose(Jb, Jb0, rtol=1e-13)
+            assert_allclose(gb, gb0, rtol=1e-11, atol=1e-15)
+    finally:
+        fun.close()
+
+
+# -- mini-batches -------------------------------------------------------------------------
+
+
+def test_partial_fit_on_chunks_equals_partial_fit_fed_the_same_chunks(client, data):
+    X, y, w = data
+    Xd, yd, wd = chunked(X, y, w)
+    params = {"solver": "adam", "learning_rate": 0.03, "batch_size": 32}
+    dist, memory = net(**params), net(**params)
+    for _ in range(5):  # five passes over the data, one chunk at a time
+        dist.partial_fit(Xd, yd, classes=[0, 1, 2], sample_weight=wd)
+        for k in range(0, 400, CHUNK):
+            rows = slice(k, k + CHUNK)
+            memory.partial_fit(X[rows], y[rows], classes=[0, 1, 2], sample_weight=w[rows])
+    assert dist.n_iter_ == memory.n_iter_ == 20 and dist.t_ == 2000
+    assert_same_thetas(dist, memory, 0)  # the same arithmetic: bit for bit
+    assert dist.score(X, y) > 0.75  # L-BFGS-B's full fit: 0.87
+
+
+def test_sgd_fit_draws_its_batches_on_the_workers(client, data):
+    X, y, _ = data
+    params = {"solver": "sgd", "learning_rate": 0.05, "batch_size": 50, "max_iter": 8, "tol": 0}
+    memory = net(**params).fit(X, y)
+    dist = net(**params).fit(*chunked(X, y))
+    assert dist.n_iter_ == memory.n_iter_ == 8
+    assert_same_thetas(dist, memory, 1e-10)
+    assert dist.score(X, y) > 0.75
+
+
+def test_dask_ml_incremental_drives_partial_fit(client, data):
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    X, y, _ = data
+    inc = wrappers.Incremental(net(solver="adam", learning_rate=0.01), scoring="accuracy")
+    inc.fit(*chunked(X, y), classes=[0, 1, 2])
+    assert inc.estimator_.t_ == 400
+    assert isinstance(inc.predict(chunked(X)[0]), da.Array)
+
+
+# -- model search -------------------------------------------------------------------------
+
+
+def test_grid_search_under_the_dask_backend_equals_the_local_one(client, data):
+    X, y, _ = data
+    search = GridSearchCV(
+        net(solver="L-BFGS-B", max_iter=30, tol=0),
+        {"reg_lambda": [1e-4, 1.0], "hidden_layer_sizes": [(3,), (6,)]},
+        cv=3,
+    )
+    local = search.fit(X, y)
+    local_scores, local_thetas = local.cv_results_["mean_test_score"], local.best_estimator_.thetas_
+    with joblib.parallel_config(backend="dask"), distributed.get_task_stream(client) as tasks:
+        remote = GridSearchCV(search.estimator, search.param_grid, cv=3, n_jobs=-1).fit(X, y)
+        scores = cross_val_score(net(solver="L-BFGS-B", max_iter=30, tol=0), X, y, cv=3)
+    # The fits ran on the workers (joblib sends them in batches).
+    workers = {task["worker"] for task in tasks.data}
+    assert workers and workers <= set(client.scheduler_info()["workers"])
+    # Parts depend on the problem's size, never on the threads: the same bits.
+    assert_array_equal(remote.cv_results_["mean_test_score"], local_scores)
+    assert remote.best_params_ == local.best_params_
+    for p, q in zip(remote.best_estimator_.thetas_, local_thetas, strict=True):
+        assert_array_equal(p, q)
+    local_cv = cross_val_score(net(solver="L-BFGS-B", max_iter=30, tol=0), X, y, cv=3)
+    assert_array_equal(scores, local_cv)
+
+
+def test_engine_threads_follow_the_workers(client):
+    # distributed starts each worker with one BLAS thread per process, and the
+    # engine's threads follow that limit: one engine thread per worker thread.
+    budgets = client.run(thread_budget)
+    assert set(budgets.values()) == {1}
+
+
+# -- without the extra ----------------------------------------------------------------------
+
+
+def test_dask_collections_are_recognised_without_importing_dask(data):
+    class Duck:
+        def __dask_graph__(self):
+            return {("x", 0): 1}
+
+    class NotDask:
+        def __dask_graph__(self):
+            return None
+
+    assert is_dask_collection(Duck())
+    assert is_dask_collection(chunked(data[0])[0])
+    assert not is_dask_collection(NotDask())
+    assert not is_dask_collection(data[0])
+
+
+def test_a_missing_dependency_names_the_extra():
+    with pytest.raises(ImportError, match=r'pip install "skbackprop\[dask\]"'):
+        skdask.require(["distributed", "skbackprop_no_such_module"])
