@@ -76,10 +76,10 @@ else:
     print("(no progress bar: it needs scikit-learn >= 1.9, rich, and callback support)")
 
 with warnings.catch_warnings():
-    # With almost no penalty, L-BFGS-B grows the weights until most tanh units
-    # saturate, and some candidates run out of iterations: those fits warn
-    # (ConvergenceWarning). The heat map shows how well they do; we silence the
-    # warnings to keep the output short.
+    # With almost no penalty, some candidates run out of iterations before
+    # L-BFGS-B's gradient reaches tol: those fits warn (ConvergenceWarning).
+    # The heat map shows how well they do; we silence the warnings to keep the
+    # output short.
     warnings.simplefilter("ignore", ConvergenceWarning)
     search.fit(X_train, y_train)
 print(f"best: {search.best_params_}, mean CV accuracy {search.best_score_:.3f}")

@@ -905,7 +905,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             cause = None
             if self.tol > 0 and result.status not in ("interrupted", "not_finite"):
                 cause = self._learned_nothing(
-                    objective.loss, x, X, y_encoded, unit_of_class, multilabel
+                    objective.loss, x0, x, X, y_encoded, unit_of_class, multilabel
                 )
         finally:
             close = getattr(getattr(objective, "loss", None), "close", None)
@@ -1006,13 +1006,15 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             )
         return scale
 
-    def _learned_nothing(self, loss, x, X, y_encoded, unit_of_class, multilabel):
+    def _learned_nothing(self, loss, x0, x, X, y_encoded, unit_of_class, multilabel):
         """What shows that the network at ``x`` learned nothing, in words, or None.
 
         Looks at up to about 2000 training rows: predictions (nearly) constant
         while y is not, or hidden layers whose units are nearly all saturated
-        (sigmoid, tanh) or dead (relu), so that they pass no gradient. ``Y`` is
-        the target matrix: one-hot rows, or the label sets of a multilabel y.
+        (sigmoid, tanh) or dead (relu), so that they pass no gradient, both
+        where training started (``x0``) and where it ended. Units saturated from
+        the start (unscaled features) never learned; units that saturate while
+        the network fits the data (large weights, little regularisation) did.
         """
         step = max(1, X.shape[0] // 2000)
         X, codes = X[::step], y_encoded[::step]
@@ -1020,8 +1022,10 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         X = X if sparse.issparse(X) else np.asarray(X)
         Y = _targets.target_matrix(np.asarray(codes), unit_of_class)
         sizes = loss.layer_sizes
-        saturated = [0] * (len(sizes) - 2)
+        saturated, at_start = [0] * (len(sizes) - 2), [0] * (len(sizes) - 2)
         logits = loss.logits(x, X, saturated=saturated)
+        if any(saturated):
+            loss.logits(x0, X, saturated=at_start)
         predicted = _targets.predicted_units(logits, multilabel)
         # A prediction is a class, or a label set; the same holds for the rows of Y.
         top = _largest_share(predicted)
@@ -1034,12 +1038,13 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"common {what} has {majority:.0%}"
             )
         state = "dead (zero)" if loss.activation == "relu" else "saturated"
-        for l, count in enumerate(saturated):
+        for l, (count, count_at_start) in enumerate(zip(saturated, at_start, strict=True)):
             share = count / (X.shape[0] * sizes[l + 1])
-            if share >= 0.9:
+            if share >= 0.9 and count_at_start / (X.shape[0] * sizes[l + 1]) >= 0.9:
                 causes.append(
                     f"{share:.0%} of the activations of hidden layer {l + 1} "
-                    f"({loss.activation}) are {state} and pass no gradient"
+                    f"({loss.activation}) are {state} and pass no gradient, as they were "
+                    "from the start"
                 )
         return "; ".join(causes) or None
 

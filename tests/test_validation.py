@@ -833,6 +833,21 @@ def test_a_fit_that_learned_nothing_is_not_reported_as_converged():
     assert clf.score(StandardScaler().fit_transform(X), y) > 0.95
 
 
+def test_units_that_saturate_while_fitting_well_learned_something():
+    # Without a penalty the weights grow until most sigmoid units saturate, on a
+    # network that fits every training row: not "learned nothing", since the
+    # units were not saturated where training started.
+    X, y = make_moons(n_samples=200, noise=0.3, random_state=0)
+    clf = BackpropClassifier((20,), activation="sigmoid", reg_lambda=0.0, solver="L-BFGS-B")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf.set_params(random_state=0).fit(X, y)
+    assert clf.score(X, y) == 1.0
+    # most hidden units are saturated (g' below a thousandth of its peak)
+    sigmoid = 1 / (1 + np.exp(-(X @ clf.coefs_[0] + clf.intercepts_[0])))
+    assert np.mean(sigmoid * (1 - sigmoid) < 2.5e-4) > 0.9
+
+
 def test_a_divergence_that_kept_a_useless_model_says_so():
     # Raw wine with the default step: gd diverges after a few steps, on a model
     # that predicts one class.
