@@ -158,7 +158,11 @@ class ScipyMinimize:
                 raise _NonFiniteIterate
             stop = monitor.iteration(xk, J, grad_max)
             if grad_max <= tol:
-                return  # the method's own gtol test ends it as converged
+                # The method's own gtol test ends it as converged; TNC's, on
+                # rescaled variables, may go on past tol, but not past max_iter.
+                if monitor.n_iter >= max_iter:
+                    raise _MaxIterReached
+                return
             if stop:
                 raise _HookStop
             if monitor.n_iter >= max_iter:
@@ -186,6 +190,8 @@ class ScipyMinimize:
         except _NotFiniteAtStart:
             return monitor.result("not_finite", NOT_FINITE_AT_START, x0.copy(), start["J"])
         except _MaxIterReached:
+            if monitor.grad_max <= tol:
+                return monitor.result("converged", f"max|gradient| = {monitor.grad_max:.3e} <= tol")
             return monitor.result(
                 "max_iter", f"max|gradient| = {monitor.grad_max:.3e} > tol = {tol:g}"
             )
