@@ -55,6 +55,7 @@ class GradientDescent:
             for _ in range(self.max_iter):
                 if monitor.interrupt_requested:
                     raise KeyboardInterrupt
+                monitor.begin_iteration()
                 x_prev[...] = x
                 # A huge step overflows to inf: caught below, not a warning.
                 with np.errstate(over="ignore", invalid="ignore"):
@@ -130,6 +131,8 @@ class ScipyMinimize:
         def fun_copy(x):
             if monitor.interrupt_requested:
                 raise KeyboardInterrupt
+            # The first evaluation after an iteration completed starts the next.
+            monitor.begin_iteration()
             J, grad = fun(x)
             if start["J"] is None and np.array_equal(x, x0):
                 start["J"] = float(J)
