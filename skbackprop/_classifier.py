@@ -22,6 +22,8 @@ from ._activations import (
     log_softmax,
 )
 from ._blocks import one_blas_thread
+from ._callbacks import BASES as CALLBACK_BASES
+from ._callbacks import fit_tasks, with_callbacks
 from ._monitor import Monitor, ValidationStopping
 from ._solvers import SCIPY_METHODS, SGD, Adam, GradientDescent, ScipyMinimize
 
@@ -104,7 +106,8 @@ def _is_int_or_bool(value):
     return isinstance(value, numbers.Integral)
 
 
-class BackpropClassifier(ClassifierMixin, BaseEstimator):
+# scikit-learn >= 1.9: CallbackSupportMixin first, as in scikit-learn's own estimators.
+class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
     """Feed-forward neural network classifier trained by backpropagation.
 
     The network is the list of Theta matrices of :mod:`skbackprop.engine`:
@@ -503,6 +506,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         """
         return self._publish(self._shadow()._partial_fit(X, y, classes, sample_weight))
 
+    @with_callbacks
     def _partial_fit(self, X, y, classes, sample_weight):
         hidden = self._check_params()
         first = not hasattr(self, "thetas_")
@@ -574,6 +578,9 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         thetas[-1] = thetas[-1][unit_class]
         return thetas
 
+    # with_callbacks wraps the fit of the shadow, the estimator the callbacks are
+    # set up on: a fit that fails is not published, and still tears them down.
+    @with_callbacks
     def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         hidden = self._check_params()
         # float32 columns (in any byte order, or pandas' Float32) train in float32.
@@ -728,9 +735,22 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         hooks = []
         if validation is not None:
             hooks.append(self._validation_hook(objective, validation, unit_of_class, dtype))
-        monitor = Monitor(self.verbose, max_iter, hooks)
-        solver = SOLVERS[self.solver](self, rng, max_iter, state, validation is None)
         x0 = engine.pack(thetas)
+        # scikit-learn >= 1.9's callbacks: a task for the fit, a subtask per iteration.
+        tasks = fit_tasks(
+            self,
+            X,
+            lambda: classes[y_encoded],
+            sample_weight,
+            max_iter,
+            task_name="partial_fit" if incremental else "fit",
+            subtask_name="epoch" if self.solver in STOCHASTIC_SOLVERS else "iteration",
+        )
+        callback_hooks = tasks.iteration_hooks(
+            x0, lambda x: self._network_attributes(x, layer_sizes, unit_of_class, dtype, classes)
+        )
+        monitor = Monitor(self.verbose, max_iter, hooks + callback_hooks)
+        solver = SOLVERS[self.solver](self, rng, max_iter, state, validation is None)
         try:
             # Ctrl-C from here on is a clean stop at the next boundary, also
             # while the BLAS limit is set or restored.
@@ -767,12 +787,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         )
 
         curve = (list(self.loss_curve_) if continued else []) + result.loss_curve
-        self.classes_ = classes
-        self.activation_ = self.activation
-        self.output_activation_ = self.output_activation
-        fitted = [theta.copy() for theta in engine.unpack(x.astype(dtype), layer_sizes)]
-        fitted[-1] = fitted[-1][unit_of_class]
-        self.thetas_ = fitted
+        vars(self).update(self._network_attributes(x, layer_sizes, unit_of_class, dtype, classes))
         self.loss_ = float(loss)
         self.loss_curve_ = curve
         self.best_loss_ = min(curve) if curve else float(loss)
@@ -789,6 +804,22 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             self.best_validation_score_ = None
         self._unit_class = unit_class
         self._solver_state = solver.get_state()
+        tasks.end()
+
+    def _network_attributes(self, x, layer_sizes, unit_of_class, dtype, classes):
+        """The fitted attributes that predictions read, for the flat weights ``x``.
+
+        Those of the final model, and a callback's reconstruction attributes
+        (its ``fitted_estimator``) at each iteration.
+        """
+        thetas = [theta.copy() for theta in engine.unpack(x.astype(dtype), layer_sizes)]
+        thetas[-1] = thetas[-1][unit_of_class]
+        return {
+            "classes_": classes,
+            "activation_": self.activation,
+            "output_activation_": self.output_activation,
+            "thetas_": thetas,
+        }
 
     @staticmethod
     def _output_unit_order(X, y_encoded, sample_weight, n_classes):
@@ -915,6 +946,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         penalty_scale=0.0,
         validated=False,
     ):
+        # Warnings point at the caller of fit or partial_fit: stacklevel=6 passes
+        # this method, _train, _fit, with_callbacks' wrapper and fit.
         name = type(self).__name__
         lr = self._learning_rate()
         # The penalty alone has curvature lambda / sum(w): steps of 2 / that or more diverge.
@@ -943,7 +976,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"{name} stopped ({result.message}) on a model that learned nothing: "
                 f"{cause}. {remedy}",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
             return
         learned_little = "" if cause is None else f" The model has learned little: {cause}."
@@ -978,7 +1011,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"{name} did not converge: {what}. To fix it, {advice}; scaling the "
                 f"features (StandardScaler) also helps.{learned_little}",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
         elif result.status == "diverged":
             warnings.warn(
@@ -986,7 +1019,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"diverged ({result.message}): {why}; the weights before the bad step "
                 f"were kept.{learned_little}",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
         elif result.status == "stopped" and self.tol > 0:
             warnings.warn(
@@ -994,7 +1027,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"without meeting tol={self.tol:g}: {result.message}. Scaling the features, "
                 f"raising tol or trying another solver may help.{learned_little}",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
         elif result.status == "interrupted":
             what = "epochs" if stochastic else "iterations"
@@ -1007,7 +1040,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"{name}: training was interrupted (KeyboardInterrupt) after "
                 f"{result.n_iter} {what}; {kept} weights were kept.",
                 UserWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
 
     # -- prediction -------------------------------------------------------------
