@@ -131,6 +131,11 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
     data; the seed's network is ``activation="sigmoid",
     output_activation="sigmoid", learning_rate=0.5``.
 
+    On scikit-learn >= 1.9 it takes scikit-learn's callbacks (``set_callbacks``,
+    ``sklearn.callback``): each iteration (epoch for sgd and adam) of every solver
+    is a subtask whose ``fitted_estimator`` is the network of that iteration; a
+    callback that asks to stop ends the fit there, with those weights.
+
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default=(25,)
