@@ -21,6 +21,8 @@ from ._activations import (
     log_softmax,
 )
 from ._blocks import one_blas_thread
+from ._callbacks import BASES as CALLBACK_BASES
+from ._callbacks import fit_tasks, with_callbacks
 from ._monitor import Monitor, ValidationStopping
 from ._solvers import SCIPY_METHODS, SGD, Adam, GradientDescent, ScipyMinimize
 
@@ -120,7 +122,8 @@ def _dask_predict(estimator, method, X):
     return predict(estimator, method, X)
 
 
-class BackpropClassifier(ClassifierMixin, BaseEstimator):
+# scikit-learn >= 1.9: CallbackSupportMixin first, as in scikit-learn's own estimators.
+class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
     """Feed-forward neural network classifier trained by backpropagation.
 
     The network is the list of Theta matrices of :mod:`skbackprop.engine`:
@@ -149,6 +152,11 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     reach scikit-learn's default ``MLPClassifier`` accuracy on standardised
     data; the seed's network is ``activation="sigmoid",
     output_activation="sigmoid", learning_rate=0.5``.
+
+    On scikit-learn >= 1.9 it takes scikit-learn's callbacks (``set_callbacks``,
+    ``sklearn.callback``): each iteration (epoch for sgd and adam) of every solver
+    is a subtask whose ``fitted_estimator`` is the network of that iteration; a
+    callback that asks to stop ends the fit there, with those weights.
 
     Parameters
     ----------
@@ -564,6 +572,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             return self._publish(partial_fit(self._shadow(), X, y, classes, sample_weight))
         return self._publish(self._shadow()._partial_fit(X, y, classes, sample_weight))
 
+    @with_callbacks
     def _partial_fit(self, X, y, classes, sample_weight):
         hidden = self._check_params()
         first = not hasattr(self, "thetas_")
@@ -686,6 +695,9 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         thetas[-1] = thetas[-1][unit_class]
         return thetas
 
+    # with_callbacks wraps the fit of the shadow, the estimator the callbacks are
+    # set up on: a fit that fails is not published, and still tears them down.
+    @with_callbacks
     def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         hidden = self._check_params()
         X, y, multilabel = self._check_data(X, y, reset=True)
@@ -889,9 +901,32 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         hooks = []
         if validation is not None:
             hooks.append(self._validation_hook(objective, validation, unit_of_class, dtype))
-        monitor = Monitor(self.verbose, max_iter, hooks)
-        solver = SOLVERS[self.solver](self, rng, max_iter, state, validation is None)
         x0 = engine.pack(thetas)
+        # What predictions read besides the weights, for the final model and for
+        # a callback's copy of the network at each iteration.
+        network = {
+            "classes_": classes,
+            "activation_": self._hidden_activation(),
+            "output_activation_": output_activation,
+            "_multilabel": multilabel,
+            # predict returns indicator matrices of y's dtype, as scikit-learn's checks ask
+            "_indicator_dtype": y_encoded.dtype if multilabel else None,
+        }
+        # scikit-learn >= 1.9's callbacks: a task for the fit, a subtask per iteration.
+        tasks = fit_tasks(
+            self,
+            X,
+            lambda: y_encoded if multilabel else classes[y_encoded],
+            sample_weight,
+            max_iter,
+            task_name="partial_fit" if incremental else "fit",
+            subtask_name="epoch" if self.solver in STOCHASTIC_SOLVERS else "iteration",
+        )
+        callback_hooks = tasks.iteration_hooks(
+            x0, lambda x: self._network_attributes(x, layer_sizes, unit_of_class, dtype, network)
+        )
+        monitor = Monitor(self.verbose, max_iter, hooks + callback_hooks)
+        solver = SOLVERS[self.solver](self, rng, max_iter, state, validation is None)
         try:
             # Ctrl-C from here on is a clean stop at the next boundary, also
             # while the BLAS limit is set or restored.
@@ -930,15 +965,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         )
 
         curve = (list(self.loss_curve_) if continued else []) + result.loss_curve
-        self.classes_ = classes
-        self.activation_ = self._hidden_activation()
-        self.output_activation_ = output_activation
-        self._multilabel = multilabel
-        # predict returns indicator matrices of y's dtype, as scikit-learn's checks ask
-        self._indicator_dtype = y_encoded.dtype if multilabel else None
-        fitted = [theta.copy() for theta in engine.unpack(x.astype(dtype), layer_sizes)]
-        fitted[-1] = fitted[-1][unit_of_class]
-        self.thetas_ = fitted
+        vars(self).update(self._network_attributes(x, layer_sizes, unit_of_class, dtype, network))
         self.loss_ = float(loss)
         self.loss_curve_ = curve
         self.best_loss_ = min(curve) if curve else float(loss)
@@ -955,6 +982,17 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             self.best_validation_score_ = None
         self._unit_class = unit_class
         self._solver_state = solver.get_state()
+        tasks.end()
+
+    def _network_attributes(self, x, layer_sizes, unit_of_class, dtype, network):
+        """The fitted attributes that predictions read, for the flat weights ``x``.
+
+        Those of the final model, and a callback's reconstruction attributes
+        (its ``fitted_estimator``) at each iteration.
+        """
+        thetas = [theta.copy() for theta in engine.unpack(x.astype(dtype), layer_sizes)]
+        thetas[-1] = thetas[-1][unit_of_class]
+        return {**network, "thetas_": thetas}
 
     def _check_warm_start(self, classes, layer_sizes):
         old_sizes = engine.layer_sizes_of(self.thetas_)
@@ -1059,6 +1097,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         penalty_scale=0.0,
         validated=False,
     ):
+        # Warnings point at the caller of fit or partial_fit: stacklevel=6 passes
+        # this method, _train, _fit, with_callbacks' wrapper and fit.
         name = type(self).__name__
         lr = self._learning_rate()
         # The penalty alone has curvature lambda / sum(w): steps of 2 / that or more diverge.
@@ -1087,7 +1127,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"{name} stopped ({result.message}) on a model that learned nothing: "
                 f"{cause}. {remedy}",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
             return
         learned_little = "" if cause is None else f" The model has learned little: {cause}."
@@ -1122,7 +1162,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"{name} did not converge: {what}. To fix it, {advice}; scaling the "
                 f"features (StandardScaler) also helps.{learned_little}",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
         elif result.status == "max_fun" and self.tol > 0:
             warnings.warn(
@@ -1131,7 +1171,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"reached next); scaling the features (StandardScaler) also helps."
                 f"{learned_little}",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
         elif result.status == "diverged":
             warnings.warn(
@@ -1139,7 +1179,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"diverged ({result.message}): {why}; the weights before the bad step "
                 f"were kept.{learned_little}",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
         elif result.status == "stopped" and self.tol > 0:
             warnings.warn(
@@ -1147,7 +1187,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"without meeting tol={self.tol:g}: {result.message}. Scaling the features, "
                 f"raising tol or trying another solver may help.{learned_little}",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
         elif result.status == "interrupted":
             what = "epochs" if stochastic else "iterations"
@@ -1160,7 +1200,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"{name}: training was interrupted (KeyboardInterrupt) after "
                 f"{result.n_iter} {what}; {kept} weights were kept.",
                 UserWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
 
     # -- prediction -------------------------------------------------------------

@@ -5,8 +5,11 @@ epoch for the mini-batch solvers) with the weights and the loss. The monitor
 records the loss curve and the last completed iterate, prints progress, and
 asks each of its hooks whether to go on; a hook that answers "stop" ends the
 fit cleanly, which the solver reports as ``"early_stopped"``, never as an
-interruption. This module imports nothing of the package: hooks see only flat
-weight vectors and numbers.
+interruption. Solvers also call :meth:`Monitor.begin_iteration` when an
+iteration starts, for hooks that report iterations as tasks with a beginning
+and an end (:class:`CallbackBridge`, which carries scikit-learn's callbacks).
+This module imports nothing of the package: hooks see only flat weight vectors
+and numbers.
 
 Ctrl-C is one more reason to stop: while :meth:`Monitor.deferring_interrupts`
 is active, SIGINT only sets :attr:`Monitor.interrupt_requested`, which solvers
@@ -22,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Monitor", "SolverResult", "ValidationStopping"]
+__all__ = ["CallbackBridge", "Monitor", "SolverResult", "ValidationStopping"]
 
 
 @dataclass
@@ -92,6 +95,58 @@ class ValidationStopping:
         )
 
 
+class CallbackBridge:
+    """Reports each iteration to outside callbacks as a task; they may ask to stop.
+
+    The estimator gives the callables that speak to the callbacks (scikit-learn's,
+    see ``skbackprop._callbacks``); this hook only pairs each iteration's
+    beginning with its end.
+
+    Parameters
+    ----------
+    begin : callable
+        ``begin(x) -> task`` when an iteration starts from the weights ``x``.
+    end : callable
+        ``end(task, x) -> bool`` when it ends at the weights ``x``; True asks to
+        stop. An iteration that started but did not complete (its step diverged,
+        Ctrl-C, the scipy method gave up within it) ends as ``end(task, None)``
+        when the solver stops.
+    x0 : ndarray
+        The starting weights.
+
+    A stop it asks for is final: it has no ``reset_patience``, so SGD's adaptive
+    schedule cannot decline it by lowering its learning rate.
+    """
+
+    def __init__(self, begin, end, x0):
+        self._begin = begin
+        self._end = end
+        self.x = x0  # the weights the next iteration starts from
+        self.task = None  # the iteration in progress
+        self.stopped_at = None
+
+    def begin(self):
+        if self.task is None:
+            self.task = self._begin(self.x)
+
+    def __call__(self, n, x, loss):
+        self.begin()  # for a solver that does not call Monitor.begin_iteration
+        task, self.task, self.x = self.task, None, x
+        if self._end(task, x):
+            self.stopped_at = n
+            return True
+        return False
+
+    def close(self):
+        """End an iteration that started but did not complete."""
+        if self.task is not None:
+            task, self.task = self.task, None
+            self._end(task, None)
+
+    def describe(self):
+        return f"a callback asked to stop after iteration {self.stopped_at}"
+
+
 class Monitor:
     """Bookkeeping that every solver calls once per completed iteration.
 
@@ -104,7 +159,9 @@ class Monitor:
     hooks : list of callables
         ``hook(n, x, loss) -> bool``; True asks to stop. A hook may have
         ``reset_patience()`` (called when a solver declines the stop, e.g. by
-        lowering its learning rate) and ``describe()`` (the reason, in words).
+        lowering its learning rate; a hook without it asks for a final stop,
+        :attr:`stop_is_final`), ``describe()`` (the reason, in words),
+        ``begin()`` (an iteration starts) and ``close()`` (the solver stopped).
     """
 
     def __init__(self, verbose=0, max_iter=1, hooks=()):
@@ -116,6 +173,8 @@ class Monitor:
         self.loss = None
         self.grad_max = np.nan
         self.stopped_by = None
+        self.stop_is_final = False
+        self._in_iteration = False
         self.interrupt_requested = False
         self._interrupt_honoured = False
         self._start = time.perf_counter()
@@ -153,8 +212,20 @@ class Monitor:
             # fits must stop too), and the fit in progress is not published.
             raise KeyboardInterrupt
 
+    def begin_iteration(self):
+        """An iteration (epoch) starts: tell the hooks that have ``begin()``.
+
+        Solvers call it before an iteration's work; calls until the iteration
+        completes are no-ops, so the scipy methods call it at every evaluation.
+        """
+        if not self._in_iteration:
+            self._in_iteration = True
+            for hook in self.hooks:
+                getattr(hook, "begin", _nothing)()
+
     def iteration(self, x, loss, grad_max=None):
         """Record a completed iteration; return True if a hook asks to stop."""
+        self._in_iteration = False
         self.loss_curve.append(float(loss))
         self.x = np.array(x, copy=True)
         self.loss = float(loss)
@@ -164,15 +235,17 @@ class Monitor:
             grad_text = "" if grad_max is None else f", max|gradient| = {grad_max:.3e}"
             elapsed = time.perf_counter() - self._start
             print(f"Iteration {n}, loss = {loss:.8f}{grad_text}, {elapsed:.2f} s", flush=True)
-        self.stopped_by = None
-        for hook in self.hooks:
-            if hook(n, self.x, self.loss):
-                self.stopped_by = hook
+        asking = [hook for hook in self.hooks if hook(n, self.x, self.loss)]
+        # A hook with no patience to reset (a callback) cannot be talked out of
+        # its stop; SGD's adaptive schedule may decline the others'.
+        final = [hook for hook in asking if not hasattr(hook, "reset_patience")]
+        self.stop_is_final = bool(final)
+        self.stopped_by = (final or asking)[0] if asking else None
         return self.stopped_by is not None
 
     def reset_patience(self):
         for hook in self.hooks:
-            getattr(hook, "reset_patience", lambda: None)()
+            getattr(hook, "reset_patience", _nothing)()
 
     def stop_message(self):
         hook = self.stopped_by
@@ -183,9 +256,16 @@ class Monitor:
         return len(self.loss_curve)
 
     def result(self, status, message, x=None, loss=None):
+        """What the solver returns; the hooks learn that it stopped."""
         self._interrupt_honoured = status == "interrupted"
+        for hook in self.hooks:
+            getattr(hook, "close", _nothing)()
         x = self.x if x is None else x
         loss = self.loss if loss is None else loss
         if self.verbose:
             print(f"Stopped after {self.n_iter} iterations ({status}): {message}", flush=True)
         return SolverResult(x, loss, self.n_iter, status, message, self.loss_curve)
+
+
+def _nothing():
+    pass

@@ -2,6 +2,8 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.datasets import load_iris
+from sklearn.preprocessing import StandardScaler
 
 from skbackprop import engine
 from skbackprop._monitor import Monitor
@@ -89,6 +91,23 @@ def test_tnc_takes_a_huge_max_iter():
     # TNC counts evaluations in a C int: 100 * max_iter must not overflow it.
     result = _solve("TNC", max_iter=10**8)
     assert result.status == "converged"
+
+
+def test_tnc_stops_at_max_iter_once_tol_is_met():
+    # TNC's own gradient test, on rescaled variables, may go on after
+    # max|gradient| <= tol: here to iteration 15, past max_iter=11, where tol
+    # is first met.
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    sizes = [4, 5, 3]
+    fun = engine.make_objective(
+        X, np.eye(3)[y], sizes, reg_lambda=1e-4, activation="tanh", output_activation="softmax"
+    )
+    x0 = engine.pack(engine.init_thetas(sizes, 0))
+    result = ScipyMinimize("TNC", 11, 1e-2).minimize(fun, x0, Monitor(0, 11))
+    assert (result.status, result.n_iter) == ("converged", 11)
+    assert np.abs(fun(result.x)[1]).max() <= 1e-2
+    assert ScipyMinimize("TNC", 100, 1e-2).minimize(fun, x0, Monitor(0, 100)).n_iter > 11
 
 
 def test_gradient_descent_follows_the_update_rule():

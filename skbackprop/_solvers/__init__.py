@@ -9,7 +9,8 @@ solvers, a state that later fits continue) with one entry point::
 mini-batch solvers call ``objective.batch(x, rows)`` instead, an unbiased
 estimate of the same ``J`` and gradient from the rows ``rows`` (a slice or an
 index array) of ``objective.n_samples``. The monitor (``skbackprop._monitor``)
-is told of every completed iteration and may ask the solver to stop.
+is told when each iteration starts and when it completes, and may ask the
+solver to stop.
 
 | solver | stopping rule (besides max_iter and a hook) |
 |---|---|

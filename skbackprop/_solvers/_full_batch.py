@@ -55,6 +55,7 @@ class GradientDescent:
             for _ in range(self.max_iter):
                 if monitor.interrupt_requested:
                     raise KeyboardInterrupt
+                monitor.begin_iteration()
                 x_prev[...] = x
                 # A huge step overflows to inf: caught below, not a warning.
                 with np.errstate(over="ignore", invalid="ignore"):
@@ -143,6 +144,8 @@ class ScipyMinimize:
         def fun_copy(x):
             if monitor.interrupt_requested:
                 raise KeyboardInterrupt
+            # The first evaluation after an iteration completed starts the next.
+            monitor.begin_iteration()
             J, grad = fun(x)
             last["n_fun"] += 1
             if start["J"] is None and np.array_equal(x, x0):
@@ -172,7 +175,11 @@ class ScipyMinimize:
                 raise _NonFiniteIterate
             stop = monitor.iteration(xk, J, grad_max)
             if grad_max <= tol:
-                return  # the method's own gtol test ends it as converged
+                # The method's own gtol test ends it as converged; TNC's, on
+                # rescaled variables, may go on past tol, but not past max_iter.
+                if monitor.n_iter >= max_iter:
+                    raise _MaxIterReached
+                return
             if stop:
                 raise _HookStop
             if monitor.n_iter >= max_iter:
@@ -204,6 +211,8 @@ class ScipyMinimize:
         except _NotFiniteAtStart:
             return monitor.result("not_finite", NOT_FINITE_AT_START, x0.copy(), start["J"])
         except _MaxIterReached:
+            if monitor.grad_max <= tol:
+                return monitor.result("converged", f"max|gradient| = {monitor.grad_max:.3e} <= tol")
             return monitor.result(
                 "max_iter", f"max|gradient| = {monitor.grad_max:.3e} > tol = {tol:g}"
             )

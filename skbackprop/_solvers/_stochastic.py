@@ -112,6 +112,7 @@ class _Stochastic:
         limit = running = None
         try:
             for _ in range(self.max_iter):
+                monitor.begin_iteration()
                 order = rng.permutation(n) if self.shuffle else None
                 batch_losses, rows_done = 0.0, 0
                 for start in range(0, n, batch):
@@ -149,7 +150,8 @@ class _Stochastic:
                 state["samples_seen"] += n
                 self._epoch_end(state)
                 stop_asked = monitor.iteration(committed[0], epoch_loss)
-                if stop_asked and not self._decline_stop(state):
+                # A callback's stop is final; the adaptive schedule declines the others.
+                if stop_asked and (monitor.stop_is_final or not self._decline_stop(state)):
                     status, message = "early_stopped", monitor.stop_message()
                     break
                 if stop_asked:
