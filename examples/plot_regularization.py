@@ -58,9 +58,10 @@ def fit(reg_lambda):
         tol=1e-6,
         random_state=10,
     )
-    # The extremes warn, rightly: beyond lambda = 5 the network predicts one
-    # class (it learned nothing), and the smallest lambdas run out of
-    # iterations. The figures show both, so we silence the warnings.
+    # Some fits warn, rightly: beyond lambda = 5 the network predicts one class
+    # (it learned nothing), and small positive lambdas run out of iterations
+    # before the gradient reaches tol. The figures show both, so we silence
+    # the warnings.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return clf.fit(X_train, y_train)
@@ -103,7 +104,8 @@ for reg_lambda, clf in zip(shown_lambdas, shown, strict=True):
 #
 # * lambda = 0: the weights reach the hundreds within about a hundred
 #   iterations. The sigmoid units saturate, so the gradient vanishes and
-#   training stalls (the fit warns that it ran out of iterations), on a boundary of sharp corners
+#   L-BFGS-B stops (its gradient is below tol: converged, but only because the
+#   units pass no gradient any more), on a boundary of sharp corners
 #   whose probabilities jump from 0 to 1: its cost on the validation points is
 #   about ninety times that on the training points.
 # * lambda = 0.001: just enough penalty to keep the units out of saturation;

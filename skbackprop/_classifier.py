@@ -489,10 +489,12 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data; float32 data is trained in float32.
-        y : array-like of shape (n_samples,)
-            Class labels (at least two classes).
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 data is trained in float32, a sparse matrix
+            (CSR, CSC) is used without being made dense.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels (at least two classes), or a multilabel indicator
+            matrix of 0s and 1s.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; the cost averages become weighted averages.
         X_val, y_val : array-like, default=None
@@ -555,10 +557,12 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multilabel indicator matrix of 0s and 1s.
         classes : array-like of shape (n_classes,), default=None
-            All the labels that ``y`` will ever hold; required at the first call.
+            All the labels that ``y`` will ever hold; required at the first call
+            for labels. For a multilabel ``y``, None or ``range(n_labels)``.
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
@@ -702,13 +706,10 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         hidden = self._check_params()
         X, y, multilabel = self._check_data(X, y, reset=True)
         self._output_activation(multilabel)  # a softmax for multilabel y: an error now
-        if multilabel and self.class_weight is not None:
-            raise ValueError(
-                "class_weight is not supported for a multilabel y: each row has several "
-                "labels, so a class weight cannot weigh a row. Pass sample_weight instead."
-            )
         sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
-        validation = self._check_validation_set(X_val, y_val, sample_weight_val, multilabel)
+        validation = self._check_validation_set(
+            X_val, y_val, sample_weight_val, multilabel, y.shape[1] if multilabel else None
+        )
 
         if multilabel:
             classes, codes = np.arange(y.shape[1]), y
@@ -729,8 +730,6 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                     f"{type(self).__name__} needs samples of at least 2 classes; {where} "
                     f"{len(present)} class: {classes[present].tolist()}"
                 )
-        elif sample_weight is not None and not np.any(sample_weight > 0):
-            raise ValueError("sample_weight must not be all zero: the total weight is zero")
         layer_sizes = [X.shape[1], *hidden, len(classes)]
         warm = self.warm_start and hasattr(self, "thetas_")
         if warm and multilabel != getattr(self, "_multilabel", False):
@@ -772,7 +771,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         )
         return self
 
-    def _check_validation_set(self, X_val, y_val, sample_weight_val, multilabel):
+    def _check_validation_set(self, X_val, y_val, sample_weight_val, multilabel, n_labels=None):
         if X_val is None and y_val is None:
             if sample_weight_val is not None:
                 raise ValueError("sample_weight_val was passed without X_val and y_val")
@@ -797,6 +796,8 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 "y_val must be of the same kind as y: both label vectors, or both multilabel "
                 "indicator matrices with the same columns"
             )
+        if multilabel and y_val.shape[1] != n_labels:
+            raise ValueError(f"y_val has {y_val.shape[1]} label columns but y has {n_labels}")
         sample_weight_val = self._check_sample_weight(
             sample_weight_val, X_val.shape[0], "sample_weight_val"
         )
@@ -939,8 +940,16 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 x, loss = hook.best_x, result.loss_curve[hook.best_index]
             cause = None
             if self.tol > 0 and result.status not in ("interrupted", "not_finite"):
+                # A continued fit starts from a trained network, whose units may
+                # have saturated while it learned: only a fresh start tells.
                 cause = self._learned_nothing(
-                    objective.loss, x0, x, X, y_encoded, unit_of_class, multilabel
+                    objective.loss,
+                    None if continued else x0,
+                    x,
+                    X,
+                    y_encoded,
+                    unit_of_class,
+                    multilabel,
                 )
         finally:
             close = getattr(getattr(objective, "loss", None), "close", None)
@@ -1050,9 +1059,10 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         Looks at up to about 2000 training rows: predictions (nearly) constant
         while y is not, or hidden layers whose units are nearly all saturated
         (sigmoid, tanh) or dead (relu), so that they pass no gradient, both
-        where training started (``x0``) and where it ended. Units saturated from
-        the start (unscaled features) never learned; units that saturate while
-        the network fits the data (large weights, little regularisation) did.
+        where training started (``x0``, from fresh initial weights; None for a
+        continued fit) and where it ended. Units saturated from the start
+        (unscaled features) never learned; units that saturate while the network
+        fits the data (large weights, little regularisation) did.
         """
         step = max(1, X.shape[0] // 2000)
         X, codes = X[::step], y_encoded[::step]
@@ -1062,7 +1072,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         sizes = loss.layer_sizes
         saturated, at_start = [0] * (len(sizes) - 2), [0] * (len(sizes) - 2)
         logits = loss.logits(x, X, saturated=saturated)
-        if any(saturated):
+        if x0 is not None and any(saturated):
             loss.logits(x0, X, saturated=at_start)
         predicted = _targets.predicted_units(logits, multilabel)
         # A prediction is a class, or a label set; the same holds for the rows of Y.
@@ -1166,10 +1176,9 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             )
         elif result.status == "max_fun" and self.tol > 0:
             warnings.warn(
-                f"{name} did not converge: solver {self.solver!r} used up max_fun: "
-                f"{result.message}. To fix it, increase max_fun (and max_iter if it is "
-                f"reached next); scaling the features (StandardScaler) also helps."
-                f"{learned_little}",
+                f"{name} did not converge: solver {self.solver!r} {result.message}. To fix "
+                "it, increase max_fun (and max_iter if it is reached next); scaling the "
+                f"features (StandardScaler) also helps.{learned_little}",
                 ConvergenceWarning,
                 stacklevel=6,
             )

@@ -48,6 +48,14 @@ def check_targets(y):
             f"column per label); got a {kind!r} target. Multiclass-multioutput targets are "
             "not supported."
         )
+    # scikit-learn calls any two-valued matrix an indicator; -1/+1 would train
+    # every label towards "yes".
+    values = np.unique(y)
+    if not np.isin(values, (0, 1)).all():
+        raise ValueError(
+            "y with several columns must be a multilabel indicator matrix of 0s and 1s; "
+            f"got the values {values.tolist()}"
+        )
     return y, MULTILABEL
 
 
@@ -160,12 +168,11 @@ def check_class_weight(class_weight):
         error = ValueError if isinstance(class_weight, str) else TypeError
         raise error(f"class_weight must be {allowed}; got {class_weight!r}")
     for label, weight in class_weight.items():
-        if (
-            isinstance(weight, bool)
-            or not isinstance(weight, numbers.Real)
-            or not np.isfinite(weight)
-            or weight < 0
-        ):
+        if isinstance(weight, (bool, np.bool_)) or not isinstance(weight, numbers.Real):
+            raise TypeError(
+                f"class_weight must be {allowed}; the weight of class {label!r} is {weight!r}"
+            )
+        if not (np.isfinite(weight) and weight >= 0):
             raise ValueError(
                 f"class_weight must be {allowed}; the weight of class {label!r} is {weight!r}"
             )
@@ -182,6 +189,11 @@ def class_weights(class_weight, classes, codes, sample_weight):
     """
     if class_weight is None:
         return None
+    if codes.ndim == 2:
+        raise ValueError(
+            "class_weight is not supported for a multilabel y: each row has several "
+            "labels, so a class weight cannot weigh a row. Pass sample_weight instead."
+        )
     K = len(classes)
     if isinstance(class_weight, str):  # "balanced"
         weights = np.ones(len(codes)) if sample_weight is None else scale_weights(sample_weight)[0]

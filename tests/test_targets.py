@@ -137,6 +137,24 @@ def test_multilabel_partial_fit_rejects_changes(multilabel):
         BackpropClassifier(solver="adam").partial_fit(X, Y, classes=["a", "b", "c", "d"])
 
 
+@pytest.mark.parametrize("values", [(-1, 1), (0, 2)])
+def test_multilabel_y_must_hold_0s_and_1s(multilabel, values):
+    # scikit-learn calls any two-valued matrix an indicator matrix
+    X, Y = multilabel
+    other = np.where(Y == 1, values[1], values[0])
+    for call in (BackpropClassifier().fit, BackpropClassifier(solver="adam").partial_fit):
+        with pytest.raises(ValueError, match=rf"0s and 1s; got the values \[{values[0]}, "):
+            call(X, other)
+
+
+def test_multilabel_rejects_class_weight_and_other_y_val_columns(multilabel):
+    X, Y = multilabel
+    with pytest.raises(ValueError, match="class_weight is not supported for a multilabel y"):
+        BackpropClassifier(solver="adam", class_weight={0: 2.0}).partial_fit(X, Y)
+    with pytest.raises(ValueError, match="y_val has 3 label columns but y has 4"):
+        BackpropClassifier().fit(X[:200], Y[:200], X_val=X[200:], y_val=Y[200:, :3])
+
+
 def test_multilabel_early_stopping_scores_subset_accuracy(multilabel):
     X, Y = multilabel
     clf = BackpropClassifier(solver="adam", learning_rate=0.01, random_state=0, max_iter=200)
@@ -270,11 +288,13 @@ def test_class_weight_weighs_the_validation_rows(imbalanced):
         ({"rare": -1.0}, "the weight of class 'rare' is -1.0"),
         ({"rare": np.inf}, "the weight of class 'rare' is inf"),
         ({"rare": "2"}, "the weight of class 'rare' is '2'"),
+        ({"rare": np.True_}, "the weight of class 'rare' is np.True_"),
     ],
 )
 def test_bad_class_weights(imbalanced, class_weight, match):
     X, y = imbalanced
-    with pytest.raises(ValueError, match=match):
+    error = ValueError if isinstance(class_weight["rare"], float) else TypeError
+    with pytest.raises(error, match=match):
         BackpropClassifier(class_weight=class_weight).fit(X, y)
 
 

@@ -846,6 +846,10 @@ def test_units_that_saturate_while_fitting_well_learned_something():
     # most hidden units are saturated (g' below a thousandth of its peak)
     sigmoid = 1 / (1 + np.exp(-(X @ clf.coefs_[0] + clf.intercepts_[0])))
     assert np.mean(sigmoid * (1 - sigmoid) < 2.5e-4) > 0.9
+    # continued, it starts from those saturated units: still no "learned nothing"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf.set_params(warm_start=True).fit(X, y)
 
 
 def test_a_divergence_that_kept_a_useless_model_says_so():

@@ -129,7 +129,7 @@ class ScipyMinimize:
 
     def _max_fun_message(self, grad_max):
         return (
-            f"{self.max_fun} evaluations of J (max_fun) left max|gradient| = "
+            f"used up max_fun={self.max_fun} evaluations of J with max|gradient| = "
             f"{grad_max:.3e} > tol = {self.tol:g}"
         )
 
