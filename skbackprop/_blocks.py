@@ -73,7 +73,10 @@ def _openblas_functions(filepath):
     Builds for NumPy and SciPy rename their symbols (``scipy_`` prefix, ``64_``
     suffix for 64-bit integers), as threadpoolctl knows too.
     """
-    lib = ctypes.CDLL(filepath)  # the library already loaded: no second copy
+    try:  # the library already loaded, never a second copy
+        lib = ctypes.CDLL(filepath, mode=getattr(os, "RTLD_NOLOAD", ctypes.DEFAULT_MODE))
+    except OSError:  # pragma: no cover - replaced on disk since it was loaded
+        return None
     for prefix, suffix in itertools.product(("", "scipy_"), ("", "64_", "_64")):
         get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
         set_ = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", None)
@@ -98,9 +101,9 @@ def _blas_limits():
     one Python thread change that count, the first to try, until it leaves a
     ``with threadpool_limits()`` block, and silently ignores the others, so a
     fit in a worker thread would run BLAS on every core. OpenBLAS built with
-    OpenMP reads the OpenMP limit of the calling thread, which threadpoolctl sets
-    per thread. Other libraries (MKL, BLIS) go through threadpoolctl with one
-    limit for the process.
+    OpenMP reads the OpenMP limit of the calling thread, which threadpoolctl
+    (>= 3.8) sets per thread. Other libraries (MKL, BLIS) go through
+    threadpoolctl with one limit for the process.
     """
     process, thread = [], []
     for lib in ThreadpoolController().select(user_api="blas").lib_controllers:
@@ -170,11 +173,11 @@ def one_blas_thread():
     interrupt inside the bookkeeping could leave the count wrong.
     """
     process, thread = _blas_limits()
+    mine = []
     with _blas_lock:
         if _blas.users == 0:
             _lower(process, _blas.lowered)
         _blas.users += 1
-    mine = []
     try:
         _lower(thread, mine)
         yield
