@@ -8,6 +8,8 @@ are added in order, so a result is bit for bit the same whether the parts run
 on one thread or on several. Threads only decide how the parts are scheduled.
 """
 
+import ctypes
+import itertools
 import math
 import os
 import threading
@@ -65,10 +67,53 @@ def part_ranges(n_rows, block, parts):
     return [(s, min(s + per_part, n_rows)) for s in range(0, n_rows, per_part)] or [(0, 0)]
 
 
+def _openblas_functions(filepath):
+    """OpenBLAS's own ``(get, set)`` of its thread count, or None if it has none.
+
+    Builds for NumPy and SciPy rename their symbols (``scipy_`` prefix, ``64_``
+    suffix for 64-bit integers), as threadpoolctl knows too.
+    """
+    try:  # the library already loaded, never a second copy
+        lib = ctypes.CDLL(filepath, mode=getattr(os, "RTLD_NOLOAD", ctypes.DEFAULT_MODE))
+    except OSError:  # pragma: no cover - replaced on disk since it was loaded
+        return None
+    for prefix, suffix in itertools.product(("", "scipy_"), ("", "64_", "_64")):
+        get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
+        set_ = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", None)
+        if get is not None and set_ is not None:
+            get.restype, get.argtypes = ctypes.c_int, []
+            set_.restype, set_.argtypes = None, [ctypes.c_int]
+            return get, set_
+    return None
+
+
 @lru_cache(maxsize=1)
-def _controller():
-    """Inspect the loaded libraries once, not at every fit."""
-    return ThreadpoolController()
+def _blas_limits():
+    """How to read and set the thread limit of each BLAS library, found once.
+
+    Returns ``(process, thread)``: lists of ``(get, set)`` pairs for the limits
+    that hold for the whole process, and for those that hold for the calling
+    thread only.
+
+    OpenBLAS with its own threads (pthreads, Windows threads: the builds of NumPy
+    and SciPy on PyPI) has one pool for the process, and every call reads one
+    global count. Its own functions set it: threadpoolctl (>= 3.8) lets only
+    one Python thread change that count, the first to try, until it leaves a
+    ``with threadpool_limits()`` block, and silently ignores the others, so a
+    fit in a worker thread would run BLAS on every core. OpenBLAS built with
+    OpenMP reads the OpenMP limit of the calling thread, which threadpoolctl
+    (>= 3.8) sets per thread. Other libraries (MKL, BLIS) go through
+    threadpoolctl with one limit for the process.
+    """
+    process, thread = [], []
+    for lib in ThreadpoolController().select(user_api="blas").lib_controllers:
+        layer = getattr(lib, "threading_layer", None)
+        if lib.internal_api == "openblas" and layer == "openmp":
+            thread.append((lib.get_num_threads, lib.set_num_threads))
+            continue
+        own = _openblas_functions(lib.filepath) if lib.internal_api == "openblas" else None
+        process.append(own or (lib.get_num_threads, lib.set_num_threads))
+    return process, thread
 
 
 def thread_budget():
@@ -77,42 +122,71 @@ def thread_budget():
     joblib's worker processes and ``threadpoolctl.threadpool_limits`` lower the
     BLAS limit; the engine's own threads follow it, so that ``n_jobs`` workers
     of a grid search do not each start threads of their own on the same cores.
-    Read it before :func:`one_blas_thread` lowers the limit for a fit.
+    Read it before :func:`one_blas_thread` lowers the limit for a fit (a fit
+    that starts while another holds BLAS at one thread gets one engine thread).
     """
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         cpus = os.cpu_count() or 1
-    limits = [info["num_threads"] for info in _controller().select(user_api="blas").info()]
-    return max(1, min([cpus, *limits]))
+    process, thread = _blas_limits()
+    limits = [get() for get, _ in process + thread]
+    return max(1, min([cpus, *(n for n in limits if n is not None)]))
+
+
+def _lower(limits, lowered):
+    """Set each limit above one to one, noting in ``lowered`` what it was."""
+    for get, set_ in limits:
+        n = get()
+        if n is not None and n > 1:
+            lowered.append((get, set_, n))
+            set_(1)
+
+
+def _restore(lowered):
+    """Put back what :func:`_lower` changed, unless other code changed it since."""
+    while lowered:
+        get, set_, n = lowered.pop()
+        if get() == 1:
+            set_(n)
 
 
 _blas_lock = threading.Lock()
-_blas = SimpleNamespace(users=0, limiter=None)
+_blas = SimpleNamespace(users=0, lowered=[])
 
 
 @contextmanager
 def one_blas_thread():
-    """Limit BLAS to one thread while any fit of this process runs in the block.
+    """Limit BLAS to one thread in the calling thread while the block runs.
 
     The engine's threads share the rows of large problems; BLAS threads would
     compete with them, and on small blocks they cost more than they save (a
-    digits fit runs 4x slower with two). The limit is process-wide, so it is
-    counted: the first fit to enter sets it, the last to leave restores the
-    original, and fits that overlap in threads never restore it under another.
+    digits fit runs 4x slower with two). Where the library's limit holds for
+    the whole process (OpenBLAS with its own thread pool, MKL, BLIS) it is
+    counted: the first block to enter, in any thread, lowers it, the last to
+    leave puts back the original, and blocks that overlap in threads never
+    restore it under another. A limit that other code changed in the meantime
+    is left as that code set it. Where the limit holds per thread (OpenBLAS
+    built with OpenMP), each block lowers and restores its own thread's.
+
+    The estimator enters and leaves the block with Ctrl-C deferred: an
+    interrupt inside the bookkeeping could leave the count wrong.
     """
+    process, thread = _blas_limits()
+    mine = []
     with _blas_lock:
         if _blas.users == 0:
-            _blas.limiter = _controller().limit(limits=1, user_api="blas")
+            _lower(process, _blas.lowered)
         _blas.users += 1
     try:
+        _lower(thread, mine)
         yield
     finally:
+        _restore(mine)
         with _blas_lock:
             _blas.users -= 1
             if _blas.users == 0:
-                _blas.limiter.restore_original_limits()
-                _blas.limiter = None
+                _restore(_blas.lowered)
 
 
 class Buffers:

@@ -478,49 +478,6 @@ def test_results_do_not_depend_on_the_thread_count():
         assert_array_equal(grad, results[0][1])
 
 
-def _blas_limits():
-    from threadpoolctl import threadpool_info
-
-    return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
-
-
-def test_overlapping_fits_in_threads_restore_the_blas_limit_once():
-    # A enters, B enters, A exits, B exits: B keeps one BLAS thread until it
-    # exits, and the original limit is back after both.
-    import threading
-
-    from skbackprop._blocks import one_blas_thread
-
-    before = _blas_limits()
-    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
-    seen = {}
-
-    def fit_a():
-        with one_blas_thread():
-            a_in.set()
-            b_in.wait(10)
-        a_out.set()
-
-    def fit_b():
-        a_in.wait(10)
-        with one_blas_thread():
-            b_in.set()
-            a_out.wait(10)
-            seen["inside B after A left"] = _blas_limits()
-            # OpenBLAS may ignore a raise of its thread count made while the
-            # thread that lowered it is exiting (threadpoolctl alone shows it, in
-            # about one process in ten): this test is about the counting.
-            threads[0].join(10)
-
-    threads = [threading.Thread(target=fit_a), threading.Thread(target=fit_b)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert seen["inside B after A left"] == [1] * len(before)
-    assert _blas_limits() == before
-
-
 def test_concurrent_fits_give_the_same_models_as_sequential_ones(iris):
     import threading
 
