@@ -931,26 +931,28 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         try:
             # Ctrl-C from here on is a clean stop at the next boundary, also
             # while the BLAS limit is set or restored.
+            # The check of what was learned runs in it too: BLAS threads woken
+            # between the solver and the check would spin on into the next fit.
             with monitor.deferring_interrupts(), one_blas_thread():
                 result = solver.minimize(objective, x0, monitor)
-            x, loss = result.x, result.loss
-            hook = hooks[0] if hooks else None
-            if hook is not None and hook.best_x is not None:
-                # Early stopping keeps the weights of the lowest validation loss.
-                x, loss = hook.best_x, result.loss_curve[hook.best_index]
-            cause = None
-            if self.tol > 0 and result.status not in ("interrupted", "not_finite"):
-                # A continued fit starts from a trained network, whose units may
-                # have saturated while it learned: only a fresh start tells.
-                cause = self._learned_nothing(
-                    objective.loss,
-                    None if continued else x0,
-                    x,
-                    X,
-                    y_encoded,
-                    unit_of_class,
-                    multilabel,
-                )
+                x, loss = result.x, result.loss
+                hook = hooks[0] if hooks else None
+                if hook is not None and hook.best_x is not None:
+                    # Early stopping keeps the weights of the lowest validation loss.
+                    x, loss = hook.best_x, result.loss_curve[hook.best_index]
+                cause = None
+                if self.tol > 0 and result.status not in ("interrupted", "not_finite"):
+                    # A continued fit starts from a trained network, whose units may
+                    # have saturated while it learned: only a fresh start tells.
+                    cause = self._learned_nothing(
+                        objective.loss,
+                        None if continued else x0,
+                        x,
+                        X,
+                        y_encoded,
+                        unit_of_class,
+                        multilabel,
+                    )
         finally:
             close = getattr(getattr(objective, "loss", None), "close", None)
             if close is not None:
