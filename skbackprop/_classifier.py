@@ -858,6 +858,10 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             losses = loss.per_sample_loss(Z, Y_val)
             return float(losses @ w_val), float(w_val @ correct)
 
+        return self._validation_stopping(evaluate)
+
+    def _validation_stopping(self, evaluate):
+        """Early stopping on ``evaluate(x) -> (loss, score)`` of the validation rows."""
         tol = self.tol if self.solver in STOCHASTIC_SOLVERS else 0.0
         return ValidationStopping(evaluate, self.n_iter_no_change, tol)
 
@@ -877,11 +881,14 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         continued=False,
         incremental=False,
         objective=None,
+        validation_hook=None,
     ):
         """Run the solver from ``thetas`` and publish the fitted attributes.
 
         ``objective`` comes ready-made for data that are not in memory (a
-        ``skbackprop.dask.DaskObjective`` over the dask arrays ``X``, ``y_encoded``).
+        ``skbackprop.dask.DaskObjective`` over the dask arrays ``X``, ``y_encoded``),
+        and ``validation_hook`` (from :meth:`_validation_stopping`) for validation
+        rows that are not either; it replaces the hook built from ``validation``.
         """
         dtype = X.dtype
         unit_of_class = np.argsort(unit_class)
@@ -899,9 +906,9 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 output_activation=output_activation,
                 sample_weight=sample_weight,
             )
-        hooks = []
-        if validation is not None:
-            hooks.append(self._validation_hook(objective, validation, unit_of_class, dtype))
+        if validation_hook is None and validation is not None:
+            validation_hook = self._validation_hook(objective, validation, unit_of_class, dtype)
+        hooks = [] if validation_hook is None else [validation_hook]
         x0 = engine.pack(thetas)
         # What predictions read besides the weights, for the final model and for
         # a callback's copy of the network at each iteration.
@@ -927,7 +934,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             x0, lambda x: self._network_attributes(x, layer_sizes, unit_of_class, dtype, network)
         )
         monitor = Monitor(self.verbose, max_iter, hooks + callback_hooks)
-        solver = SOLVERS[self.solver](self, rng, max_iter, state, validation is None)
+        solver = SOLVERS[self.solver](self, rng, max_iter, state, validation_hook is None)
         try:
             # Ctrl-C from here on is a clean stop at the next boundary, also
             # while the BLAS limit is set or restored.
@@ -972,7 +979,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             cause,
             x0_kept,
             penalty_scale,
-            validated=validation is not None,
+            validated=validation_hook is not None,
         )
 
         curve = (list(self.loss_curve_) if continued else []) + result.loss_curve

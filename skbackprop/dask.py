@@ -16,6 +16,13 @@ dask array:
   (one round trip per mini-batch). ``X`` never comes to the client: only the
   class list, per-class sums, gradients, and a sample of at most about 2000
   rows (the check that the model learned something) do.
+- Early stopping keeps its validation rows on the workers too. The labels (and
+  weights) come to the client, which draws the same stratified split as in
+  memory; the rows are selected and kept on the workers, which score them after
+  every iteration: each chunk returns the weighted sums of its data term and of
+  its right predictions, which the client adds in chunk order. ``X_val`` and
+  ``y_val`` given as dask arrays stay there as well (an ``X_val`` in memory is
+  scored on the client, as in the in-memory fit).
 - ``partial_fit(X, y)`` on dask arrays runs one ``partial_fit`` per row chunk,
   one chunk at a time on the client (the next one is computed meanwhile): an
   out-of-core pass over data that do not fit in memory.
@@ -41,6 +48,7 @@ from ._blocks import one_blas_thread, thread_budget
 from ._loss import NetworkLoss, penalty_scale
 from ._params import check_layer_sizes
 from ._validation import (
+    as_float_array,
     check_names,
     check_reg_lambda,
     check_sample_weight,
@@ -113,25 +121,25 @@ def _client(client=None):
 # -- checks on dask inputs ------------------------------------------------------------
 
 
-def _check_X(X, n_features=None):
+def _check_X(X, n_features=None, name="X"):
     """``X`` as a 2-D dask array of a float dtype, chunked by rows only."""
     (da,) = require(["dask.array"])
     if not isinstance(X, da.Array):
         raise TypeError(
-            f"X must be a dask array (a dask DataFrame converts with "
+            f"{name} must be a dask array (a dask DataFrame converts with "
             f"df.to_dask_array(lengths=True)); got {type(X).__name__}"
         )
     if X.ndim != 2:
-        raise ValueError(f"X must be a 2-D dask array; got {X.ndim} dimension(s)")
+        raise ValueError(f"{name} must be a 2-D dask array; got {X.ndim} dimension(s)")
     if any(np.isnan(c) for c in X.chunks[0]):
         raise ValueError(
-            "X has chunks of unknown size: call X.compute_chunk_sizes() (or "
+            f"{name} has chunks of unknown size: call {name}.compute_chunk_sizes() (or "
             "df.to_dask_array(lengths=True)) before fitting"
         )
     if X.dtype.kind not in "biuf":
-        raise ValueError(f"X must hold real numbers; got dtype {X.dtype}")
+        raise ValueError(f"{name} must hold real numbers; got dtype {X.dtype}")
     if X.shape[0] < 1 or X.shape[1] < 1:
-        raise ValueError(f"X must have at least 1 row and 1 feature; got shape {X.shape}")
+        raise ValueError(f"{name} must have at least 1 row and 1 feature; got shape {X.shape}")
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError(
             f"X has {X.shape[1]} features, but the estimator was fitted with {n_features}"
@@ -142,7 +150,7 @@ def _check_X(X, n_features=None):
     return X.rechunk({1: -1}) if len(X.chunks[1]) > 1 else X
 
 
-def _as_rows_of(X, values, name):
+def _as_rows_of(X, values, name, x_name="X"):
     """``values`` (dask, NumPy or None) as a 1-D dask array chunked like X's rows."""
     (da,) = require(["dask.array"])
     if values is None:
@@ -157,21 +165,20 @@ def _as_rows_of(X, values, name):
         raise TypeError(f"{name} must be a dask or NumPy array; got {type(values).__name__}")
     if values.ndim != 1:
         raise ValueError(
-            f"{name} must be 1-D (one value per row of X); got {values.ndim} dimension(s)"
+            f"{name} must be 1-D (one value per row of {x_name}); got {values.ndim} dimension(s)"
         )
     if values.shape[0] != X.shape[0]:
-        raise ValueError(f"{name} has {values.shape[0]} rows but X has {X.shape[0]}")
+        raise ValueError(f"{name} has {values.shape[0]} rows but {x_name} has {X.shape[0]}")
     return values.rechunk((X.chunks[0],)) if values.chunks[0] != X.chunks[0] else values
 
 
-def _checked_chunk(X, weights):
+def _checked_chunk(X, weights, names=("X", "sample_weight")):
     """Per chunk: the largest weight, after the checks the in-memory fit makes."""
     if not np.isfinite(X).all():
-        raise ValueError("Input X contains NaN or infinity")
+        raise ValueError(f"Input {names[0]} contains NaN or infinity")
     if weights is None:
         return 0.0
-    weights = check_sample_weight(weights, len(weights))
-    return float(weights.max()) if weights.size else 0.0
+    return _checked_weights_max(weights, names[1])
 
 
 def _chunk_stats(X, codes, weights, n_classes, exponent, column_max):
@@ -339,11 +346,7 @@ class DaskObjective:
             theta = np.asarray(theta_flat, dtype=loss.dtype)
         if theta.shape != (loss.n_params,):
             raise ValueError(f"theta_flat must have shape ({loss.n_params},); got {theta.shape}")
-        # Small weights travel with each task (one message fewer); large ones go
-        # once to every worker rather than once with every task.
-        sent = theta
-        if theta.nbytes > SCATTER_BYTES:
-            sent = client.scatter(theta, broadcast=True, hash=False)
+        sent = _send(client, theta)
         futures = [
             client.submit(
                 _part_loss_gradient,
@@ -379,6 +382,15 @@ class DaskObjective:
         self.client.cancel(self.parts)
         self.parts = []
         self.loss.close()
+
+
+def _send(client, theta):
+    """``theta`` as the tasks of one evaluation take it."""
+    # Small weights travel with each task (one message fewer); large ones go
+    # once to every worker rather than once with every task.
+    if theta.nbytes > SCATTER_BYTES:
+        return client.scatter(theta, broadcast=True, hash=False)
+    return theta
 
 
 def _persist_parts(client, X, Y, weights, dtype, row_scale, exponent, total_weight):
@@ -480,22 +492,24 @@ def make_objective(
     )
 
 
-def _weight_totals(weights, m):
+def _weight_totals(weights, m, name="sample_weight"):
     """``(exponent, total)``: the weights' sum is ``2**exponent * total``, as scales() has it."""
     if weights is None:
         return 0, float(m)
     (dask,) = require(["dask"])
-    peaks = dask.compute(*[dask.delayed(_checked_weights_max)(w) for w in weights.to_delayed()])
+    peaks = dask.compute(
+        *[dask.delayed(_checked_weights_max)(w, name) for w in weights.to_delayed()]
+    )
     peak = max(peaks)
     if not peak > 0:
-        raise ValueError("sample_weight must have a positive sum; all weights are 0")
+        raise ValueError(f"{name} must have a positive sum; all weights are 0")
     exponent = int(np.frexp(peak)[1])
     totals = dask.compute(*[dask.delayed(_scaled_sum)(w, exponent) for w in weights.to_delayed()])
     return exponent, float(sum(totals))
 
 
-def _checked_weights_max(weights):
-    weights = check_sample_weight(weights, len(weights))
+def _checked_weights_max(weights, name="sample_weight"):
+    weights = check_sample_weight(weights, len(weights), name)
     return float(weights.max()) if weights.size else 0.0
 
 
@@ -525,13 +539,95 @@ def _objective(
     return DaskObjective(loss, parts, [r for r in X.chunks[0] if r], reg_scale, client)
 
 
+# -- validation rows on the workers -----------------------------------------------------
+
+
+def _validation_part(X, codes, weights, dtype, unit_of_class, exponent, total_weight):
+    """Validation rows as the estimator scores them, kept on their worker for the fit.
+
+    The weights are those of the in-memory fit's validation hook: scaled by
+    ``2**-exponent`` (huge weights would sum to inf), then normalised by
+    ``total_weight``, the scaled weights' sum over all chunks.
+    """
+    X = as_float_array(X, dtype)
+    codes = np.asarray(codes)
+    Y = np.asfortranarray(_targets.target_matrix(codes, unit_of_class), dtype=dtype)
+    if weights is None:
+        weights = np.ones(len(codes))
+    else:
+        weights = np.ldexp(np.asarray(weights, dtype=np.float64), -exponent)
+    return X, Y, unit_of_class[codes], weights / total_weight
+
+
+def _part_validation(part, theta, config):
+    """A chunk's share of the validation loss and accuracy (their weighted sums)."""
+    X, Y, truth, weights = part
+    loss = _worker_loss(config)
+    Z = loss.logits(theta, X)
+    correct = _targets.predicted_units(Z, False) == truth
+    return float(loss.per_sample_loss(Z, Y) @ weights), float(weights @ correct)
+
+
+class _DaskValidation:
+    """``evaluate(x) -> (loss, accuracy)`` on validation rows that stay on the workers.
+
+    What the estimator's validation hook computes in memory (the data term of
+    each row, weighted to sum to one, and the weighted share of right
+    predictions), as sums per chunk that the client adds in chunk order.
+    """
+
+    def __init__(self, client, X, codes, weights, config, unit_of_class, dtype):
+        (dask, distributed) = require(["dask", "distributed"])
+        codes = _as_rows_of(X, codes, "y_val", "X_val")
+        weights = _as_rows_of(X, weights, "sample_weight_val", "X_val")
+        exponent, total_weight = _weight_totals(weights, X.shape[0], "sample_weight_val")
+        parts = [
+            dask.delayed(_validation_part, pure=False)(
+                x, c, w, dtype, unit_of_class, exponent, total_weight
+            )
+            for x, c, w, rows in zip(
+                X.to_delayed().ravel(),
+                codes.to_delayed().ravel(),
+                _blocks_or_none(weights, X),
+                X.chunks[0],
+                strict=True,
+            )
+            if rows
+        ]
+        self.parts = client.compute(parts)
+        distributed.wait(self.parts)
+        self.client, self.config, self.dtype = client, config, dtype
+
+    def __call__(self, theta_flat):
+        with np.errstate(over="ignore"):  # float64 beyond float32's range: inf
+            theta = np.asarray(theta_flat, dtype=self.dtype)
+        sent = _send(self.client, theta)
+        futures = [
+            self.client.submit(_part_validation, part, sent, self.config, pure=False)
+            for part in self.parts
+        ]
+        loss = score = 0.0
+        for part_loss, part_score in self.client.gather(futures):  # in chunk order
+            loss += part_loss
+            score += part_score
+        return loss, score
+
+    def close(self):
+        """Release the rows held on the workers."""
+        self.client.cancel(self.parts)
+        self.parts = []
+
+
 # -- the estimator's entry points ---------------------------------------------------------
 
 
 def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weight_val=None):
     """Fit ``estimator`` (a fresh shadow copy) on dask arrays; return it.
 
-    Called by :meth:`BackpropClassifier.fit` when ``X`` is a dask array.
+    Called by :meth:`BackpropClassifier.fit` when ``X`` is a dask array. The
+    validation rows of early stopping (held out of ``X``, or ``X_val`` given as
+    a dask array) stay on the workers, which score them after every iteration;
+    an ``X_val`` in memory is scored on the client, as in the in-memory fit.
     """
     da, dask = require(["dask.array", "dask"])
     client = _client()
@@ -544,6 +640,16 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
     X = _check_X(X)
     y = _as_rows_of(X, y, "y")
     weights = _as_rows_of(X, sample_weight, "sample_weight")
+    val_on_workers = X_val is not None and y_val is not None and is_dask_collection(X_val)
+    if val_on_workers:
+        X_val = _check_X(X_val, name="X_val")
+        if X_val.shape[1] != X.shape[1]:
+            raise ValueError(f"X_val has {X_val.shape[1]} features but X has {X.shape[1]}")
+        y_val = _as_rows_of(X_val, y_val, "y_val", "X_val")
+        weights_val = _as_rows_of(X_val, sample_weight_val, "sample_weight_val", "X_val")
+    elif X_val is None or y_val is None:
+        # No validation set, or an error that names what is missing.
+        estimator._check_validation_set(X_val, y_val, sample_weight_val, False)
     # Computed once, kept on the workers for the checks, the statistics and the
     # training (the fit's own copies are the chunks of its objective).
     X, y = client.persist(X), client.persist(y)
@@ -551,16 +657,33 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
     # The checks of the in-memory fit, on every chunk where it lives.
     checked = [
         dask.delayed(_checked_chunk)(x, w)
-        for x, w in zip(
-            X.to_delayed().ravel(),
-            [None] * X.numblocks[0] if weights is None else weights.to_delayed(),
-            strict=True,
-        )
+        for x, w in zip(X.to_delayed().ravel(), _blocks_or_none(weights, X), strict=True)
     ]
-    classes, *peaks = dask.compute(da.unique(y), *checked)
+    labels_val = None
+    if val_on_workers:
+        X_val, y_val = client.persist(X_val), client.persist(y_val)
+        weights_val = None if weights_val is None else client.persist(weights_val)
+        labels_val = da.unique(y_val)
+        checked_val = [
+            dask.delayed(_checked_chunk)(x, w, ("X_val", "sample_weight_val"))
+            for x, w in zip(
+                X_val.to_delayed().ravel(), _blocks_or_none(weights_val, X_val), strict=True
+            )
+        ]
+        checked += checked_val
+    classes, labels_val, *peaks = dask.compute(da.unique(y), labels_val, *checked)
     classes = np.unique(classes)
     check_classification_targets(classes)
     n_classes = len(classes)
+    if val_on_workers:
+        peaks, peaks_val = peaks[: X.numblocks[0]], peaks[X.numblocks[0] :]
+        try:
+            check_classification_targets(labels_val)
+        except ValueError as error:
+            raise ValueError(f"y_val: {error}") from None
+        _targets.encode(labels_val, classes, "y_val")  # an error for a label not in y
+        if weights_val is not None and not max(peaks_val) > 0:
+            raise ValueError("sample_weight_val must not be all zero: the total weight is zero")
     exponent = 0
     if weights is not None:
         peak = max(peaks)
@@ -580,8 +703,12 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
         state = None
     rng = check_random_state(estimator.random_state)
     thetas = estimator._initial_thetas(layer_sizes, classes, unit_class, X.dtype, rng, warm)
-    validation = None
-    if X_val is not None or y_val is not None or sample_weight_val is not None:
+    # The validation set: rows the estimator scores on the client (as in the
+    # in-memory fit), or dask arrays of rows that stay on the workers.
+    validation = rows_val = None
+    if val_on_workers:
+        rows_val = (X_val, y_val.map_blocks(_encode, classes, dtype=np.intp), weights_val)
+    elif X_val is not None:
         X_val, y_val, sample_weight_val = (
             np.asarray(v) if is_dask_collection(v) else v for v in (X_val, y_val, sample_weight_val)
         )
@@ -591,17 +718,21 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
         validation = (X_val, _targets.encode(y_val, classes, "y_val"), sample_weight_val)
     elif estimator.early_stopping:
         # The labels (and weights) come to the client to draw the same stratified
-        # split as in memory; X stays on the workers but for the validation rows.
+        # split as in memory, with the same checks: _split takes the rows of what
+        # it is given, and given the row numbers it returns those it chose. The
+        # rows themselves are selected on the workers.
         codes_memory, weights_memory = dask.compute(codes, weights)
-        X, codes_memory, weights_memory, (X_val, y_val_codes, w_val) = estimator._split(
-            X, codes_memory, weights_memory, rng
+        train, _, _, (val, _, _) = estimator._split(
+            np.arange(X.shape[0]), codes_memory, weights_memory, rng
         )
-        validation = (np.asarray(X_val), y_val_codes, w_val)
-        X = client.persist(X)
-        codes = da.from_array(codes_memory, chunks=(X.chunks[0],))
-        weights = (
-            None if weights_memory is None else da.from_array(weights_memory, chunks=(X.chunks[0],))
+        del codes_memory, weights_memory
+        # Persisted, neither needs X any longer, and the workers release it.
+        rows_val = _persist(client, [None if a is None else a[val] for a in (X, codes, weights)])
+        X, codes, weights = _persist(
+            client, [None if a is None else a[train] for a in (X, codes, weights)]
         )
+        codes = _as_rows_of(X, codes, "y")  # dask may chunk the selections differently
+        weights = _as_rows_of(X, weights, "sample_weight")
         exponent, total_weight = _weight_totals(weights, X.shape[0])
 
     Y = codes.map_blocks(
@@ -623,7 +754,13 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
         exponent,
         total_weight,
     )
+    scores = hook = None
     try:
+        if rows_val is not None:
+            scores = _DaskValidation(
+                client, *rows_val, objective._config, np.argsort(unit_class), X.dtype
+            )
+            hook = estimator._validation_stopping(scores)
         estimator._train(
             X,
             codes,
@@ -637,10 +774,24 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
             validation=validation,
             continued=warm,
             objective=objective,
+            validation_hook=hook,
         )
     finally:
         objective.close()
+        if scores is not None:
+            scores.close()
     return estimator
+
+
+def _persist(client, arrays):
+    """``arrays`` (dask arrays or None) computed and kept on the workers."""
+    kept = client.persist([a for a in arrays if a is not None])
+    return [None if a is None else kept.pop(0) for a in arrays]
+
+
+def _blocks_or_none(values, X):
+    """The delayed blocks of ``values``, chunked like ``X``'s rows, or one None per block."""
+    return [None] * X.numblocks[0] if values is None else values.to_delayed().ravel()
 
 
 def _unit_order(estimator, X, codes, weights, classes, exponent):
