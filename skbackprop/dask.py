@@ -150,8 +150,12 @@ def _check_X(X, n_features=None, name="X"):
     return X.rechunk({1: -1}) if len(X.chunks[1]) > 1 else X
 
 
-def _as_rows_of(X, values, name, x_name="X"):
-    """``values`` (dask, NumPy or None) as a 1-D dask array chunked like X's rows."""
+def _as_rows_of(X, values, name, x_name="X", multilabel=False):
+    """``values`` (dask, NumPy or None) as a 1-D dask array chunked like X's rows.
+
+    With ``multilabel``, a 2-D ``values`` (an indicator matrix) is taken too,
+    its columns in one chunk.
+    """
     (da,) = require(["dask.array"])
     if values is None:
         return None
@@ -159,10 +163,12 @@ def _as_rows_of(X, values, name, x_name="X"):
         values = np.asarray(values)
         if values.ndim == 0:  # one weight for every row
             return da.full(X.shape[0], float(values), chunks=(X.chunks[0],))
-        if values.ndim == 1 and len(values) == X.shape[0]:
-            values = da.from_array(values, chunks=(X.chunks[0],))
+        if values.ndim in (1, 2) and len(values) == X.shape[0]:
+            values = da.from_array(values, chunks=(X.chunks[0], *([-1] * (values.ndim - 1))))
     if not hasattr(values, "ndim"):
         raise TypeError(f"{name} must be a dask or NumPy array; got {type(values).__name__}")
+    if multilabel and values.ndim == 2 and values.shape[0] == X.shape[0]:
+        return values.rechunk((X.chunks[0], -1))
     if values.ndim != 1:
         raise ValueError(
             f"{name} must be 1-D (one value per row of {x_name}); got {values.ndim} dimension(s)"
@@ -197,15 +203,10 @@ def _chunk_stats(X, codes, weights, n_classes, exponent, column_max):
 
 
 def _encode(y, classes):
+    # Every label was checked to be among the sorted classes (they are the
+    # labels of y, and y_val's are checked against them): searchsorted is exact,
+    # and far faster on large chunks than _targets.encode's lookups.
     return np.searchsorted(classes, y).astype(np.intp)
-
-
-def _one_hot(codes, unit_of_class):
-    """Targets of the rows with these class codes: one-hot by output unit, column-major."""
-    units = unit_of_class[codes]
-    Y = np.zeros((len(units), len(unit_of_class)), dtype=bool, order="F")
-    Y[np.arange(len(units)), units] = True
-    return Y
 
 
 # -- the distributed objective ------------------------------------------------------------
@@ -638,6 +639,16 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
             "sample_weight (a dask array of each row's weight)"
         )
     X = _check_X(X)
+    if sparse.issparse(X._meta):
+        raise TypeError(
+            "X: the data-parallel fit does not take dask arrays of sparse chunks yet; "
+            "partial_fit (chunk by chunk, sgd or adam) and predict do"
+        )
+    if getattr(y, "ndim", 1) == 2:
+        raise ValueError(
+            "y: a multilabel y is not supported by the data-parallel fit yet; partial_fit "
+            "(chunk by chunk, sgd or adam) takes it"
+        )
     y = _as_rows_of(X, y, "y")
     weights = _as_rows_of(X, sample_weight, "sample_weight")
     val_on_workers = X_val is not None and y_val is not None and is_dask_collection(X_val)
@@ -736,7 +747,7 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
         exponent, total_weight = _weight_totals(weights, X.shape[0])
 
     Y = codes.map_blocks(
-        _one_hot,
+        _targets.target_matrix,
         np.argsort(unit_class),
         dtype=bool,
         new_axis=1,
@@ -856,7 +867,7 @@ def partial_fit(estimator, X, y, classes=None, sample_weight=None):
     """
     client = _client()
     X = _check_X(X, getattr(estimator, "n_features_in_", None))
-    y = _as_rows_of(X, y, "y")
+    y = _as_rows_of(X, y, "y", multilabel=True)
     weights = _as_rows_of(X, sample_weight, "sample_weight")
     blocks = [
         [X.blocks[k], y.blocks[k]] + ([] if weights is None else [weights.blocks[k]])
@@ -880,6 +891,14 @@ def predict(estimator, method, X):
     """``estimator.<method>(X)`` for a dask array ``X``: a dask array, block by block."""
     check_is_fitted(estimator)
     X = _check_X(X, estimator.n_features_in_)
+    if method == "predict" and getattr(estimator, "_multilabel", False):
+        return X.map_blocks(  # indicator rows, in y's dtype
+            _predict_block,
+            estimator,
+            method,
+            dtype=estimator._indicator_dtype,
+            chunks=(X.chunks[0], (len(estimator.classes_),)),
+        )
     if method == "predict":
         return X.map_blocks(
             _predict_block, estimator, method, dtype=estimator.classes_.dtype, drop_axis=1

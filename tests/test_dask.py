@@ -308,6 +308,31 @@ def test_partial_fit_on_chunks_equals_partial_fit_fed_the_same_chunks(client, da
     assert dist.score(X, y) > 0.75  # L-BFGS-B's full fit: 0.87
 
 
+def test_multilabel_partial_fit_and_predict_on_chunks(client, data):
+    X, y, _ = data
+    Y = np.stack([y == 0, y == 1, X[:, 0] > 0], axis=1).astype(np.int64)
+    Xd, Yd = da.from_array(X, chunks=CHUNK), da.from_array(Y, chunks=(CHUNK, -1))
+    dist = net(solver="adam", learning_rate=0.01).partial_fit(Xd, Yd)
+    memory = net(solver="adam", learning_rate=0.01)
+    for start in range(0, len(X), CHUNK):
+        memory.partial_fit(X[start : start + CHUNK], Y[start : start + CHUNK])
+    assert_same_thetas(dist, memory, atol=0.0)
+    predicted = dist.predict(Xd)
+    assert is_dask_collection(predicted)
+    assert_array_equal(predicted.compute(), memory.predict(X), strict=True)
+    assert_allclose(dist.predict_proba(Xd).compute(), memory.predict_proba(X), rtol=1e-14)
+    with pytest.raises(ValueError, match="multilabel y is not supported by the data-parallel"):
+        net().fit(Xd, Yd)
+
+
+def test_sparse_chunks_are_for_partial_fit_and_predict(client, data):
+    sp = pytest.importorskip("scipy.sparse")
+    X, y, _ = data
+    Xs = da.from_array(X, chunks=CHUNK).map_blocks(sp.csr_matrix)
+    with pytest.raises(TypeError, match="does not take dask arrays of sparse chunks"):
+        net().fit(Xs, da.from_array(y, chunks=CHUNK))
+
+
 def test_sgd_fit_draws_its_batches_on_the_workers(client, data):
     X, y, _ = data
     params = {"solver": "sgd", "learning_rate": 0.05, "batch_size": 50, "max_iter": 8, "tol": 0}
