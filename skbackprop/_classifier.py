@@ -719,17 +719,12 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         sample_weight = _targets.weighted(sample_weight, per_class, codes)
         if not multilabel:
             weighed = codes if sample_weight is None else codes[sample_weight > 0]
-            present = np.unique(weighed)
-            if len(present) < 2:
-                where = (
-                    "y has"
-                    if sample_weight is None
-                    else "the samples of positive (sample and class) weight have"
-                )
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes; {where} "
-                    f"{len(present)} class: {classes[present].tolist()}"
-                )
+            _targets.check_two_classes(
+                classes,
+                np.unique(weighed),
+                None if sample_weight is None else "sample and class",
+                self,
+            )
         layer_sizes = [X.shape[1], *hidden, len(classes)]
         warm = self.warm_start and hasattr(self, "thetas_")
         if warm and multilabel != getattr(self, "_multilabel", False):

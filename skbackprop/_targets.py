@@ -59,6 +59,21 @@ def check_targets(y):
     return y, MULTILABEL
 
 
+def check_two_classes(classes, present, weighed_by, estimator):
+    """A ValueError unless samples of at least 2 of ``classes`` count.
+
+    ``present`` indexes the classes that have samples (of positive weight,
+    where ``weighed_by`` names the weights, e.g. "sample").
+    """
+    if len(present) >= 2:
+        return
+    where = "y has" if weighed_by is None else f"the samples of positive ({weighed_by}) weight have"
+    raise ValueError(
+        f"{type(estimator).__name__} needs samples of at least 2 classes; {where} "
+        f"{len(present)} class: {classes[present].tolist()}"
+    )
+
+
 def encode(y, classes, name):
     """Indices of ``y``'s labels in ``classes``; a ValueError for any other label."""
     # Python lists: NumPy < 2 raises when it compares str with int labels.

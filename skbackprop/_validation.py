@@ -136,8 +136,17 @@ def scale_weights(weights):
     peak = weights.max() if weights.size else 0.0
     if not peak > 0:
         return weights, 0
-    exponent = int(np.frexp(peak)[1])
+    exponent = weight_exponent(peak)
     return np.ldexp(weights, -exponent), exponent
+
+
+def weight_exponent(peak):
+    """The ``e`` of :func:`scale_weights` for weights whose largest is ``peak > 0``.
+
+    A data partition (skbackprop.dask) finds the peak chunk by chunk and scales
+    every chunk by the same power of two.
+    """
+    return int(np.frexp(peak)[1])
 
 
 def check_sample_weight(sample_weight, m, name="sample_weight"):

@@ -54,6 +54,7 @@ from ._validation import (
     check_sample_weight,
     input_dtype,
     is_dask_collection,
+    weight_exponent,
     working_dtype,
 )
 
@@ -504,7 +505,7 @@ def _weight_totals(weights, m, name="sample_weight"):
     peak = max(peaks)
     if not peak > 0:
         raise ValueError(f"{name} must have a positive sum; all weights are 0")
-    exponent = int(np.frexp(peak)[1])
+    exponent = weight_exponent(peak)
     totals = dask.compute(*[dask.delayed(_scaled_sum)(w, exponent) for w in weights.to_delayed()])
     return exponent, float(sum(totals))
 
@@ -700,7 +701,7 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
         peak = max(peaks)
         if not peak > 0:
             raise ValueError("sample_weight must not be all zero: the total weight is zero")
-        exponent = int(np.frexp(peak)[1])
+        exponent = weight_exponent(peak)
     codes = y.map_blocks(_encode, classes, dtype=np.intp)
     estimator.__dict__.pop("feature_names_in_", None)
     estimator.n_features_in_ = X.shape[1]
@@ -839,12 +840,9 @@ def _unit_order(estimator, X, codes, weights, classes, exponent):
         return class_weight, sums, positive, total
 
     class_weight, sums, positive, total_weight = stats(None)
-    if positive.sum() < 2:
-        where = "y has" if weights is None else "the samples of positive weight have"
-        raise ValueError(
-            f"{type(estimator).__name__} needs samples of at least 2 classes; {where} "
-            f"{int(positive.sum())} class: {classes[positive].tolist()}"
-        )
+    _targets.check_two_classes(
+        classes, np.flatnonzero(positive), None if weights is None else "sample", estimator
+    )
     if not np.isfinite(sums).all():
         # |x| near the float limit: the columns scaled to [-1, 1] keep the order.
         column_max = np.asarray(abs(X).max(axis=0).compute(), dtype=np.float64)
