@@ -71,6 +71,7 @@ clf_a = BackpropClassifier(
     max_iter=N_ITER_A,
     tol=0,
     random_state=SEED,
+    standardize=False,  # the seed's raw training
 )
 clf_a.fit(X, y)
 
@@ -111,6 +112,7 @@ clf_b = BackpropClassifier(
     max_iter=N_ITER_B,
     tol=0,
     random_state=SEED,
+    standardize=False,  # the seed's raw training
 )
 clf_b.fit(X_half, y_half)
 
@@ -141,6 +143,7 @@ clf_c = BackpropClassifier(
     max_iter=200,
     tol=1e-6,
     random_state=SEED,
+    standardize=False,  # the seed's raw training
 )
 clf_c.fit(X_half, y_half)
 

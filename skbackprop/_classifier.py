@@ -11,10 +11,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import check_is_fitted
 from sklearn.utils.validation import validate_data as _sklearn_validate_data
 
-from . import _targets, _validation, engine
+from . import _standardize, _targets, _validation, engine
 from ._activations import (
     HIDDEN_ACTIVATIONS,
     OUTPUT_LOSSES,
@@ -97,6 +98,10 @@ def _is_real(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _is_str(value):
+    return isinstance(value, str)
+
+
 def _is_bool(value):
     return isinstance(value, (bool, np.bool_))
 
@@ -107,6 +112,24 @@ def _is_int_or_bool(value):
 
 # MLPClassifier's name of the sigmoid, accepted so that its settings carry over.
 _ALIASES = {"logistic": "sigmoid"}
+# MLPClassifier's names that are ours under another name: errors name ours.
+PORTED_NAMES = {"alpha": "reg_lambda", "learning_rate_init": "learning_rate"}
+PORTED_SOLVERS = {"lbfgs": "L-BFGS-B"}
+
+
+def _check_ported_names(cls, params, error):
+    """An ``error`` for a parameter that ``cls`` does not have, naming ours where we can."""
+    known = cls._get_param_names()
+    for name in params:
+        if name in known or "__" in name:
+            continue
+        hint = PORTED_NAMES.get(name)
+        hint = (
+            f": did you mean {hint}? ({name} is MLPClassifier's name of it)"
+            if hint
+            else f"; its parameters are {known}"
+        )
+        raise error(f"{cls.__name__} has no parameter {name!r}{hint}")
 
 
 def _largest_share(rows):
@@ -140,18 +163,19 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
     indicator matrix. ``X`` may be a dense array or a SciPy sparse matrix
     (CSR or CSC); sparse rows are multiplied as they are, never made dense.
 
-    Scale the features (e.g. with ``StandardScaler`` in a ``Pipeline``): on
-    large raw values sigmoid and tanh units saturate, their gradients vanish,
-    and training stalls; full-batch gradient descent with one step size for
-    every weight also cannot follow features whose scales differ a thousandfold.
-    A fit that ends on such a model (saturated hidden units, or one class
-    predicted for nearly every row) warns with a ``ConvergenceWarning``, and a
-    first step that diverges is an error.
+    Raw features need no scaling: with ``standardize=True`` (the default) the
+    network trains on the standardised features ``(x - mean) / scale`` and the
+    fit folds that transformation into ``Theta^(1)``, so that ``thetas_`` act
+    on raw ``X`` (as a ``StandardScaler`` pipeline would predict, to rounding).
+    A fit that ends on a model that learned nothing (saturated hidden units, or
+    one class predicted for nearly every row) warns with a ``ConvergenceWarning``
+    naming the remedy of the cause it found, and a first step that diverges is
+    an error.
 
-    The defaults (tanh hidden units, softmax outputs, step 1.0, ``tol=3e-4``)
-    reach scikit-learn's default ``MLPClassifier`` accuracy on standardised
-    data; the seed's network is ``activation="sigmoid",
-    output_activation="sigmoid", learning_rate=0.5``.
+    The defaults (tanh hidden units, softmax outputs, step 1.0, ``tol=3e-4``,
+    standardised training) reach scikit-learn's default ``MLPClassifier``
+    accuracy; the seed's network is ``activation="sigmoid",
+    output_activation="sigmoid", learning_rate=0.5, standardize=False``.
 
     On scikit-learn >= 1.9 it takes scikit-learn's callbacks (``set_callbacks``,
     ``sklearn.callback``): each iteration (epoch for sgd and adam) of every solver
@@ -247,11 +271,27 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         adam (velocities, moments, step count, learning rate, shuffling).
     verbose : int, default=0
         Progress output: 1 prints about 20 lines per fit, 2 every iteration.
+    standardize : bool, default=True
+        Train in standardised coordinates: each feature centred on its mean and
+        divided by its standard deviation (weighted by ``sample_weight``, as
+        ``StandardScaler`` computes them; a constant feature keeps scale 1),
+        then fold the transformation into ``Theta^(1)``: the published
+        ``thetas_`` act on raw ``X``. The penalty acts on the standardised
+        weights, as in a ``StandardScaler`` pipeline, so ``reg_lambda`` does
+        not depend on the units of the features. Dense ``X`` is standardised
+        in a copy; sparse ``X`` is never changed (the centring goes into the
+        bias). A continued fit (``warm_start``, later ``partial_fit`` calls)
+        keeps the mean and scale of the first fit, frozen, and continues in
+        its coordinates. False trains on the raw features (the seed's model).
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels; ``arange(n_labels)`` for a multilabel ``y``.
+    feature_mean_, feature_scale_ : ndarray of shape (n_features_in_,) or None
+        The mean and scale of the standardised coordinates the network was
+        trained in (float64; None with ``standardize=False``), already folded
+        into ``thetas_``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -321,6 +361,16 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
     (4, 200)
     """
 
+    def __new__(cls, *args, **kwargs):
+        # A keyword of MLPClassifier's gets an error that names ours, before
+        # Python's "unexpected keyword argument".
+        _check_ported_names(cls, kwargs, TypeError)
+        return super().__new__(cls)
+
+    def set_params(self, **params):
+        _check_ported_names(type(self), params, ValueError)
+        return super().set_params(**params)
+
     def __init__(
         self,
         hidden_layer_sizes=(25,),
@@ -349,6 +399,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         random_state=None,
         warm_start=False,
         verbose=0,
+        standardize=True,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -376,6 +427,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.standardize = standardize
 
     # -- validation -------------------------------------------------------------
 
@@ -399,7 +451,9 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         ):
             value = getattr(self, name)
             if not isinstance(value, str) or value not in options:
-                raise ValueError(f"{name} must be one of {list(options)}; got {value!r}")
+                hint = PORTED_SOLVERS.get(value) if name == "solver" and _is_str(value) else None
+                hint = f": did you mean solver={hint!r}?" if hint else ""
+                raise ValueError(f"{name} must be one of {list(options)}; got {value!r}{hint}")
         checks = [
             ("reg_lambda", self.reg_lambda, _is_real, lambda v: v >= 0, "a float >= 0"),
             ("max_iter", self.max_iter, _is_int, lambda v: v >= 1, "an int >= 1"),
@@ -422,7 +476,13 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         ]
         checks += [
             (name, getattr(self, name), _is_bool, lambda v: True, "a bool")
-            for name in ("warm_start", "shuffle", "nesterovs_momentum", "early_stopping")
+            for name in (
+                "warm_start",
+                "shuffle",
+                "nesterovs_momentum",
+                "early_stopping",
+                "standardize",
+            )
         ]
         for name, allowed in (
             ("learning_rate", "a float > 0 or 'auto'"),
@@ -430,6 +490,13 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         ):
             value = getattr(self, name)
             if isinstance(value, str):
+                if name == "learning_rate" and value in SCHEDULES:
+                    raise ValueError(
+                        f"learning_rate is the step size, {allowed}; got {value!r}: did you "
+                        f"mean learning_rate_schedule={value!r}? (MLPClassifier's "
+                        "learning_rate is our learning_rate_schedule, its learning_rate_init "
+                        "our learning_rate)"
+                    )
                 if value != "auto":
                     raise ValueError(f"{name} must be {allowed}; got {value!r}")
                 continue
@@ -500,7 +567,10 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         X_val, y_val : array-like, default=None
             A validation set for early stopping (which passing it implies),
             instead of holding out ``validation_fraction`` of ``X``. Its labels
-            must be among those of ``y``.
+            must be among those of ``y``. In a ``Pipeline``, route it through the
+            preceding steps (``set_fit_request(X_val=True, y_val=True)`` and
+            ``Pipeline(..., transform_input=["X_val"])``, scikit-learn >= 1.6):
+            columns on a visibly different scale from ``X``'s give a UserWarning.
         sample_weight_val : array-like of shape (n_val_samples,), default=None
             Weights of the validation rows.
 
@@ -588,7 +658,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 "sklearn.utils.class_weight.compute_class_weight('balanced', classes=classes, "
                 "y=y_sample), and pass them as a dict."
             )
-        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
+        sample_weight = user_weight = self._check_sample_weight(sample_weight, X.shape[0])
         if not first and multilabel != getattr(self, "_multilabel", False):
             raise ValueError(
                 f"y is {'a multilabel indicator matrix' if multilabel else 'a label vector'} "
@@ -619,7 +689,9 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             self._output_activation(multilabel)  # a softmax for multilabel y: an error now
             unit_class = _targets.output_unit_order(X, codes, sample_weight, len(classes))
             state = None
+            self._set_standardization(X, user_weight, warm=False)
         else:
+            self._set_standardization(X, None, warm=True)  # an error if it was switched
             unit_class = self._unit_class
             # A copy: the solver updates its state in place, and a fit that fails
             # must leave the previous model's state as it was.
@@ -697,7 +769,41 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         self._check_warm_start(classes, layer_sizes)
         thetas = [theta.astype(dtype) for theta in self.thetas_]
         thetas[-1] = thetas[-1][unit_class]
+        if getattr(self, "feature_mean_", None) is not None:
+            # Continued in the frozen standardised coordinates of the first fit.
+            thetas = engine.unpack(
+                _standardize.unfold_flat(
+                    engine.pack(thetas), layer_sizes, self.feature_mean_, self.feature_scale_
+                ),
+                layer_sizes,
+            )
         return thetas
+
+    def _set_standardization(self, X, sample_weight, warm):
+        """Set ``feature_mean_`` and ``feature_scale_``: frozen by a continued fit.
+
+        A fresh fit with ``standardize=True`` measures them on ``X`` (weighted by
+        ``sample_weight``); a continued one keeps those of the first fit, so that
+        the optimiser's state keeps its meaning; ``standardize=False`` sets None.
+        """
+        if warm:
+            was = getattr(self, "feature_mean_", None) is not None
+            if was != self.standardize:
+                raise ValueError(
+                    f"warm_start=True: standardize={self.standardize!r} differs from the "
+                    f"previous fit's {was!r}; fit with warm_start=False to start anew"
+                )
+            return
+        if self.standardize:
+            self.feature_mean_, self.feature_scale_ = _standardize.moments(X, sample_weight)
+        else:
+            self.feature_mean_ = self.feature_scale_ = None
+
+    def _fold(self, x, layer_sizes):
+        """The flat weights acting on raw X for the solver's weights ``x``."""
+        if getattr(self, "feature_mean_", None) is None:
+            return x
+        return _standardize.fold_flat(x, layer_sizes, self.feature_mean_, self.feature_scale_)
 
     # with_callbacks wraps the fit of the shadow, the estimator the callbacks are
     # set up on: a fit that fails is not published, and still tears them down.
@@ -706,7 +812,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         hidden = self._check_params()
         X, y, multilabel = self._check_data(X, y, reset=True)
         self._output_activation(multilabel)  # a softmax for multilabel y: an error now
-        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
+        sample_weight = user_weight = self._check_sample_weight(sample_weight, X.shape[0])
         validation = self._check_validation_set(
             X_val, y_val, sample_weight_val, multilabel, y.shape[1] if multilabel else None
         )
@@ -733,6 +839,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 f"previous fit's was {'not ' if multilabel else ''}; fit with "
                 "warm_start=False to start anew"
             )
+        self._set_standardization(X, user_weight, warm)
         if warm:
             # The output units keep their order, and sgd and adam their state
             # (_initial_thetas checks that the previous fit can be continued).
@@ -746,6 +853,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         thetas = self._initial_thetas(layer_sizes, classes, unit_class, X.dtype, rng, warm)
         if validation is not None:
             X_val, y_val, sample_weight_val = validation
+            self._check_validation_scale(X, user_weight, X_val)
             codes_val = y_val if multilabel else _targets.encode(y_val, classes, "y_val")
             sample_weight_val = _targets.weighted(sample_weight_val, per_class, codes_val)
             validation = (X_val, codes_val, sample_weight_val)
@@ -797,6 +905,42 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             sample_weight_val, X_val.shape[0], "sample_weight_val"
         )
         return X_val, y_val, sample_weight_val
+
+    def _check_validation_scale(self, X, sample_weight, X_val):
+        """Warn when X_val's columns are on a visibly different scale from X's.
+
+        In a Pipeline, X_val bypasses the preceding steps unless it is routed
+        through them: the classifier would then score raw rows with weights
+        trained on transformed ones. A column differs visibly when its
+        validation mean lies more than 5 training standard deviations from the
+        training mean, or (with 10 rows or more) its standard deviation is more
+        than 10 times larger or smaller.
+        """
+        mean, scale = (
+            (self.feature_mean_, self.feature_scale_)
+            if getattr(self, "feature_mean_", None) is not None
+            else _standardize.moments(X, sample_weight)
+        )
+        mean_val, scale_val = _standardize.moments(X_val)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            shift = np.abs(mean_val - mean) / scale
+            ratio = scale_val / scale
+        off = shift > 5
+        if X_val.shape[0] >= 10:
+            off |= (ratio > 10) | (ratio < 0.1)
+        if not off.any():
+            return
+        j = int(np.flatnonzero(off)[0])
+        warnings.warn(
+            f"X_val's columns are on another scale than the training rows ({off.sum()} of "
+            f"{len(off)}; column {j}: mean {mean_val[j]:.3g}, std {scale_val[j]:.3g} against "
+            f"{mean[j]:.3g}, {scale[j]:.3g}). In a Pipeline, X_val bypasses the preceding "
+            "steps unless routed through them: sklearn.set_config(enable_metadata_routing="
+            "True), clf.set_fit_request(X_val=True, y_val=True) and Pipeline(..., "
+            'transform_input=["X_val"]).',
+            UserWarning,
+            stacklevel=5,
+        )
 
     def _split(self, X, y_encoded, sample_weight, rng):
         """Hold out validation_fraction of the rows, stratified by class, seeded by rng."""
@@ -853,12 +997,19 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             losses = loss.per_sample_loss(Z, Y_val)
             return float(losses @ w_val), float(w_val @ correct)
 
-        return self._validation_stopping(evaluate)
+        return self._validation_stopping(evaluate, objective.layer_sizes)
 
-    def _validation_stopping(self, evaluate):
-        """Early stopping on ``evaluate(x) -> (loss, score)`` of the validation rows."""
+    def _validation_stopping(self, evaluate, layer_sizes):
+        """Early stopping on ``evaluate(x) -> (loss, score)`` of the raw validation rows.
+
+        The hook receives the solver's (standardised) weights and scores them folded.
+        """
         tol = self.tol if self.solver in STOCHASTIC_SOLVERS else 0.0
-        return ValidationStopping(evaluate, self.n_iter_no_change, tol)
+        if getattr(self, "feature_mean_", None) is None:
+            return ValidationStopping(evaluate, self.n_iter_no_change, tol)
+        return ValidationStopping(
+            lambda x: evaluate(self._fold(x, layer_sizes)), self.n_iter_no_change, tol
+        )
 
     def _train(
         self,
@@ -891,15 +1042,27 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         penalty_scale = self._check_penalty_scale(sample_weight, X.shape[0], dtype)
         multilabel = y_encoded.ndim == 2
         output_activation = self._output_activation(multilabel)
+        standardized = getattr(self, "feature_mean_", None) is not None
         if objective is None:
+            # Dense rows in memory are standardised once (as a StandardScaler
+            # pipeline would); sparse rows are never changed (see _standardize).
+            dense = standardized and not sparse.issparse(X)
             objective = engine.make_objective(
-                X,
+                _standardize.transform(X, self.feature_mean_, self.feature_scale_) if dense else X,
                 _targets.target_matrix(y_encoded, unit_of_class),
                 layer_sizes,
                 reg_lambda=self.reg_lambda,
                 activation=self._hidden_activation(),
                 output_activation=output_activation,
                 sample_weight=sample_weight,
+            )
+            if standardized and not dense:
+                objective = _standardize.StandardizedObjective(
+                    objective, self.feature_mean_, self.feature_scale_
+                )
+        elif standardized:
+            objective = _standardize.StandardizedObjective(
+                objective, self.feature_mean_, self.feature_scale_
             )
         if validation_hook is None and validation is not None:
             validation_hook = self._validation_hook(objective, validation, unit_of_class, dtype)
@@ -948,8 +1111,8 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                     # have saturated while it learned: only a fresh start tells.
                     cause = self._learned_nothing(
                         objective.loss,
-                        None if continued else x0,
-                        x,
+                        None if continued else self._fold(x0, layer_sizes),
+                        self._fold(x, layer_sizes),
                         X,
                         y_encoded,
                         unit_of_class,
@@ -960,11 +1123,12 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             if close is not None:
                 close()
         x0_kept = result.status == "diverged" and np.array_equal(result.x, x0)
+        facts = self._facts(objective, (x0, x, loss), X, penalty_scale, result.loss_curve, cause)
         if not np.isfinite(x).all():  # never publish a model with NaN or inf weights
             raise ValueError(
                 f"{type(self).__name__}: solver {self.solver!r} ended on non-finite weights "
-                f"({result.message}); the estimator was left as it was. Scale the features "
-                "(e.g. with StandardScaler) or lower learning_rate or reg_lambda."
+                f"({result.message}); the estimator was left as it was. "
+                f"{_sentence(facts['scale'], 'lower learning_rate or reg_lambda')}."
             )
         self._warn_about(
             result,
@@ -973,7 +1137,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             incremental,
             cause,
             x0_kept,
-            penalty_scale,
+            facts,
             validated=validation_hook is not None,
         )
 
@@ -1003,6 +1167,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         Those of the final model, and a callback's reconstruction attributes
         (its ``fitted_estimator``) at each iteration.
         """
+        x = self._fold(np.asarray(x, dtype=np.float64), layer_sizes)
         thetas = [theta.copy() for theta in engine.unpack(x.astype(dtype), layer_sizes)]
         thetas[-1] = thetas[-1][unit_of_class]
         return {**network, "thetas_": thetas}
@@ -1060,6 +1225,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
     def _learned_nothing(self, loss, x0, x, X, y_encoded, unit_of_class, multilabel):
         """What shows that the network at ``x`` learned nothing, in words, or None.
 
+        Returns ``[(cause, remedy key), ...]``; :meth:`_remedy` words the key.
         Looks at up to about 2000 training rows: predictions (nearly) constant
         while y is not, or hidden layers whose units are nearly all saturated
         (sigmoid, tanh) or dead (relu), so that they pass no gradient, both
@@ -1085,20 +1251,30 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         causes = []
         if top >= 0.99 and majority <= 0.95:
             what = "label set" if multilabel else "class"
+            shares = np.bincount(codes) / len(codes) if not multilabel else np.ones(1)
+            shares = shares[shares > 0]
+            # Imbalanced: a minority of at least 5% that is well below the majority.
+            imbalanced = shares.min() >= 0.05 and shares.min() <= 0.5 * shares.max()
             causes.append(
-                f"it predicts one {what} for {top:.0%} of the training rows, whose most "
-                f"common {what} has {majority:.0%}"
+                (
+                    f"it predicts one {what} for {top:.0%} of the training rows, whose most "
+                    f"common {what} has {majority:.0%}",
+                    "imbalance" if imbalanced and self.class_weight is None else None,
+                )
             )
         state = "dead (zero)" if loss.activation == "relu" else "saturated"
         for l, (count, count_at_start) in enumerate(zip(saturated, at_start, strict=True)):
             share = count / (X.shape[0] * sizes[l + 1])
             if share >= 0.9 and count_at_start / (X.shape[0] * sizes[l + 1]) >= 0.9:
                 causes.append(
-                    f"{share:.0%} of the activations of hidden layer {l + 1} "
-                    f"({loss.activation}) are {state} and pass no gradient, as they were "
-                    "from the start"
+                    (
+                        f"{share:.0%} of the activations of hidden layer {l + 1} "
+                        f"({loss.activation}) are {state} and pass no gradient, as they were "
+                        "from the start",
+                        "saturated",
+                    )
                 )
-        return "; ".join(causes) or None
+        return causes or None
 
     def _warn_about(
         self,
@@ -1108,13 +1284,23 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         incremental,
         cause=None,
         x0_kept=False,
-        penalty_scale=0.0,
+        facts=None,
         validated=False,
     ):
+        """Warn (or raise) about how the fit ended, with the remedy of the cause found.
+
+        ``facts`` (from :meth:`_facts`): the penalty's scale and share of ``J``,
+        the cost at the first and last iteration, and the advice to scale the
+        features where it applies ("" when ``standardize`` is on or the
+        features already look standardised). Advice about ``learning_rate``
+        goes only to the solvers that take a step size.
+        """
         # Warnings point at the caller of fit or partial_fit: stacklevel=6 passes
         # this method, _train, _fit, with_callbacks' wrapper and fit.
+        facts = facts or {"penalty_scale": 0.0, "penalty_share": 0.0, "curve": [], "scale": ""}
         name = type(self).__name__
         lr = self._learning_rate()
+        penalty_scale = facts["penalty_scale"]
         # The penalty alone has curvature lambda / sum(w): steps of 2 / that or more diverge.
         if self.solver in ("gd", "sgd") and lr * penalty_scale >= 2:
             why = (
@@ -1123,19 +1309,17 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 "reg_lambda (or learning_rate)"
             )
         else:
-            why = (
-                f"learning_rate={lr:g} is too large for these data. Decrease learning_rate "
-                "or scale the features (e.g. with StandardScaler)"
+            why = f"learning_rate={lr:g} is too large for these data. " + _sentence(
+                "Decrease learning_rate", facts["scale"]
             )
         if x0_kept:  # diverged before any step could be kept
             raise ValueError(
                 f"{name} learned nothing: training diverged at its first step "
                 f"({result.message}): {why}; the estimator was left as it was."
             )
-        remedy = (
-            "Scale the features (e.g. with StandardScaler in a Pipeline), or try another "
-            "activation, a smaller epsilon_init or another learning_rate."
-        )
+        causes = self._causes(cause, facts)
+        remedy = self._remedy(causes, facts)
+        cause = "; ".join(text for text, _ in causes) or None
         if cause is not None and result.status in ("converged", "early_stopped"):
             warnings.warn(
                 f"{name} stopped ({result.message}) on a model that learned nothing: "
@@ -1144,17 +1328,33 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 stacklevel=6,
             )
             return
-        learned_little = "" if cause is None else f" The model has learned little: {cause}."
+        # A remedy of its own only for a cause that names one.
+        specific = {key for _, key in causes} - {None}
+        learned_little = (
+            ""
+            if cause is None
+            else f" The model has learned little: {cause}." + (f" {remedy}" if specific else "")
+        )
         if result.status == "not_finite":
             start = "the previous fit's weights" if continued else "the initial weights"
             raise ValueError(
                 f"{name} cannot train: the cost at {start} is not finite (J = "
                 f"{result.loss}): the weights or the features are too large for "
-                f"{dtype.name}. Scale the features (e.g. with StandardScaler) or "
-                "lower epsilon_init."
+                f"{dtype.name}. {_sentence(facts['scale'], 'lower epsilon_init')}."
             )
         stochastic = self.solver in STOCHASTIC_SOLVERS
-        if result.status == "max_iter" and self.tol > 0 and not incremental:
+        curve = facts["curve"]
+        rose = self.solver in DEFAULT_LEARNING_RATES and len(curve) > 1 and curve[-1] > curve[0]
+        also = f"; {facts['scale']} also helps" if facts["scale"] else ""
+        if result.status == "max_iter" and self.tol > 0 and not incremental and rose:
+            warnings.warn(
+                f"{name} did not converge: the cost rose from {curve[0]:.4g} to "
+                f"{curve[-1]:.4g} over {len(curve)} iterations, which is divergence. To fix "
+                f"it, decrease learning_rate (now {lr:g}){also}.{learned_little}",
+                ConvergenceWarning,
+                stacklevel=6,
+            )
+        elif result.status == "max_iter" and self.tol > 0 and not incremental:
             if stochastic:
                 watched = "validation" if validated else "training"
                 what = (
@@ -1173,16 +1373,15 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                     else "increase max_iter"
                 )
             warnings.warn(
-                f"{name} did not converge: {what}. To fix it, {advice}; scaling the "
-                f"features (StandardScaler) also helps.{learned_little}",
+                f"{name} did not converge: {what}. To fix it, {advice}{also}.{learned_little}",
                 ConvergenceWarning,
                 stacklevel=6,
             )
         elif result.status == "max_fun" and self.tol > 0:
             warnings.warn(
                 f"{name} did not converge: solver {self.solver!r} {result.message}. To fix "
-                "it, increase max_fun (and max_iter if it is reached next); scaling the "
-                f"features (StandardScaler) also helps.{learned_little}",
+                f"it, increase max_fun (and max_iter if it is reached next){also}."
+                f"{learned_little}",
                 ConvergenceWarning,
                 stacklevel=6,
             )
@@ -1197,8 +1396,9 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         elif result.status == "stopped" and self.tol > 0:
             warnings.warn(
                 f"{name}: solver {self.solver!r} stopped after {result.n_iter} iterations "
-                f"without meeting tol={self.tol:g}: {result.message}. Scaling the features, "
-                f"raising tol or trying another solver may help.{learned_little}",
+                f"without meeting tol={self.tol:g}: {result.message}. "
+                f"{_sentence(facts['scale'], 'raise tol or try another solver')}."
+                f"{learned_little}",
                 ConvergenceWarning,
                 stacklevel=6,
             )
@@ -1215,6 +1415,62 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=6,
             )
+
+    def _facts(self, objective, ends, X, penalty_scale, curve, cause):
+        """What the advice of :meth:`_warn_about` rests on (see there).
+
+        ``ends`` is ``(x0, x, J at x)``; the penalty's share of ``J`` is the
+        larger of those at both ends, looked at only for a model that learned
+        nothing (a strong penalty pulls the weights to 0 and its term with them).
+        """
+        share = 0.0
+        reg_scale = getattr(objective, "reg_scale", penalty_scale)
+        if cause and reg_scale:
+            x0, x, loss = ends
+            dtype = objective.loss.dtype
+            with np.errstate(over="ignore", invalid="ignore"):
+                for weights, J in ((x, loss), (x0, None)):
+                    weights = np.asarray(weights, dtype=dtype)
+                    J = objective.cost(weights) if J is None else J
+                    if np.isfinite(J) and J > 0:
+                        share = max(share, objective.loss.penalty(weights, reg_scale) / J)
+        scale = ""
+        if not self.standardize and not _looks_standardised(X):
+            scale = "scale the features (standardize=True, or StandardScaler)"
+        return {
+            "penalty_scale": penalty_scale,
+            "penalty_share": float(share),
+            "curve": list(curve),
+            "scale": scale,
+        }
+
+    def _causes(self, causes, facts):
+        """The learned-nothing causes, with a penalty that is most of ``J`` first."""
+        causes = list(causes or [])
+        if causes and facts["penalty_share"] >= 0.5 and self.reg_lambda > 0:
+            # The penalty pulls every weight to 0: the constant predictor is its optimum.
+            causes = [
+                (f"the penalty term reaches {facts['penalty_share']:.0%} of J", "penalty"),
+                *((text, None if key == "imbalance" else key) for text, key in causes),
+            ]
+        return causes
+
+    def _remedy(self, causes, facts):
+        """The advice for the causes found, one sentence."""
+        keys = {key for _, key in causes}
+        advice = []
+        if "penalty" in keys:
+            advice.append(f"lower reg_lambda (now {self.reg_lambda:g})")
+        if "imbalance" in keys:
+            advice.append('pass class_weight="balanced"')
+        if "saturated" in keys:
+            advice.append(facts["scale"] or "try a smaller epsilon_init or another activation")
+        if not advice:
+            generic = "try another activation or a smaller epsilon_init"
+            if self.solver in DEFAULT_LEARNING_RATES:
+                generic += ", or another learning_rate"
+            advice.append(_sentence(facts["scale"], generic))
+        return _sentence(*advice) + "."
 
     # -- prediction -------------------------------------------------------------
 
@@ -1352,6 +1608,27 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         """The output activation in MLPClassifier's words: "softmax" or "logistic"."""
         check_is_fitted(self)
         return "softmax" if self.output_activation_ == "softmax" else "logistic"
+
+
+def _sentence(*parts):
+    """The non-empty parts joined by commas and "or", capitalised."""
+    parts = [part for part in parts if part]
+    text = ", ".join(parts[:-1]) + (" or " if len(parts) > 1 else "") + parts[-1]
+    return text[:1].upper() + text[1:]
+
+
+def _looks_standardised(X, rows=2000):
+    """Whether the columns of (up to ``rows`` rows of) X have mean ~0 and std ~1."""
+    X = X[:: max(1, X.shape[0] // rows)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        if sparse.issparse(X):
+            mean, var = mean_variance_axis(sparse.csr_matrix(X, dtype=np.float64), axis=0)
+            std = np.sqrt(var)
+        else:
+            X = np.asarray(X, dtype=np.float64)
+            mean, std = X.mean(axis=0), X.std(axis=0)
+    varying = std > 0
+    return bool(np.all(np.abs(mean) <= 0.5) and np.all((std[varying] >= 0.5) & (std[varying] <= 2)))
 
 
 def _read_only(view):

@@ -43,7 +43,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from . import _targets
+from . import _standardize, _targets
 from ._blocks import one_blas_thread, thread_budget
 from ._loss import NetworkLoss, penalty_scale
 from ._params import check_layer_sizes
@@ -713,6 +713,14 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
         unit_class, state = estimator._unit_class, copy.deepcopy(estimator._solver_state)
     else:
         state = None
+    if estimator.standardize and not warm:
+        # The moments in one pass over the chunks, on the workers.
+        blocks = zip(X.to_delayed().ravel(), _blocks_or_none(weights, X), strict=True)
+        estimator.feature_mean_, estimator.feature_scale_ = _standardize.combine(
+            dask.compute(*[dask.delayed(_standardize.chunk_moments)(x, w) for x, w in blocks])
+        )
+    else:
+        estimator._set_standardization(None, None, warm)
     rng = check_random_state(estimator.random_state)
     thetas = estimator._initial_thetas(layer_sizes, classes, unit_class, X.dtype, rng, warm)
     # The validation set: rows the estimator scores on the client (as in the
@@ -772,7 +780,7 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
             scores = _DaskValidation(
                 client, *rows_val, objective._config, np.argsort(unit_class), X.dtype
             )
-            hook = estimator._validation_stopping(scores)
+            hook = estimator._validation_stopping(scores, layer_sizes)
         estimator._train(
             X,
             codes,

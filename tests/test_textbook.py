@@ -343,6 +343,7 @@ def test_train_equals_the_classifiers_gradient_descent(moons, reg_lambda, max_it
         tol=0,
         max_iter=max_iter,
         random_state=10,
+        standardize=False,
     ).fit(X, y)
     Y = np.eye(2)[y]
     thetas, costs = textbook.train(X, Y, [2, 5, 5, 2], 0.5, max_iter, reg_lambda, 10)

@@ -1,0 +1,196 @@
+"""Scale-free training: standardised coordinates, folded into ``Theta^(1)``.
+
+With ``standardize=True`` the network is trained on ``(x - mu) / s`` (per-feature
+mean and scale, weighted by the sample weights, as ``StandardScaler`` computes
+them; a constant column has scale 1). Its first matrix ``V`` is then folded so
+that the published ``Theta^(1)`` acts on raw ``x``::
+
+    V [1; (x - mu) / s] = [v_0 - (V_x / s) mu,  V_x / s] [1; x]
+
+The solvers work in the standardised coordinates (the penalty acts on ``V``, as
+in a ``StandardScaler`` pipeline). Dense rows in memory are standardised once (a
+copy, as the pipeline makes); sparse rows and dask chunks are never changed:
+:class:`StandardizedObjective` evaluates the folded weights on the raw rows and
+maps the gradient back, so the centring lives in the bias.
+"""
+
+import numpy as np
+from sklearn.preprocessing import StandardScaler
+
+from ._params import layout, views
+from ._validation import scale_weights
+
+
+def moments(X, sample_weight=None):
+    """``(mean, scale)`` of the columns of ``X`` (float64), as ``StandardScaler`` fits them.
+
+    The weights are first divided by a power of two (exactly), so that their sum
+    cannot overflow; columns whose moments would overflow (values near the float
+    limit) are measured on ``X / 2**e`` and scaled back, exactly.
+    """
+    if sample_weight is not None:
+        sample_weight = scale_weights(np.asarray(sample_weight, dtype=np.float64))[0]
+    mean, scale = _scaler_moments(X, sample_weight)
+    if np.isfinite(mean).all() and np.isfinite(scale).all():
+        return mean, scale
+    peak = abs(X).max(axis=0)
+    peak = np.asarray(peak.toarray() if _is_sparse(peak) else peak, np.float64).ravel()
+    exponent = np.frexp(peak)[1]
+    factor = np.ldexp(1.0, -exponent)
+    shrunk = X.multiply(factor).tocsr() if _is_sparse(X) else X * factor
+    mean, scale = _scaler_moments(shrunk, sample_weight)
+    top = np.finfo(np.float64).max
+    with np.errstate(over="ignore"):  # a scale that rounds past the limit is the limit
+        mean, scale = np.ldexp(mean, exponent), np.ldexp(scale, exponent)
+    return np.clip(mean, -top, top), np.minimum(scale, top)
+
+
+def _scaler_moments(X, sample_weight):
+    # A constant column's weighted variance can round to a tiny negative number,
+    # whose sqrt StandardScaler then replaces with scale 1; sums that overflow
+    # are handled by the caller: no warning for either.
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaler = StandardScaler(with_mean=not _is_sparse(X)).fit(X, sample_weight=sample_weight)
+    return np.asarray(scaler.mean_, dtype=np.float64), np.asarray(scaler.scale_, np.float64)
+
+
+def combine(parts):
+    """``(mean, scale)`` from per-chunk ``(weight, mean, M2)`` (Chan et al.'s update).
+
+    Each chunk's centred sum of squares ``M2`` is computed on its own mean, so
+    shifted features lose no digits; the constant-column rule is StandardScaler's.
+    """
+    from sklearn.preprocessing._data import _handle_zeros_in_scale
+
+    total, mean, m2 = 0.0, None, None
+    for weight, part_mean, part_m2 in parts:
+        if not weight > 0:
+            continue
+        if mean is None:
+            total, mean, m2 = weight, part_mean.copy(), part_m2.copy()
+            continue
+        delta = part_mean - mean
+        new_total = total + weight
+        mean += delta * (weight / new_total)
+        m2 += part_m2 + delta**2 * (total * weight / new_total)
+        total = new_total
+    var = m2 / total
+    return mean, _handle_zeros_in_scale(np.sqrt(var), copy=False)
+
+
+def chunk_moments(X, weights=None):
+    """``(sum of weights, weighted mean, centred weighted sum of squares)`` of a chunk."""
+    X = np.asarray(X, dtype=np.float64)
+    w = np.ones(X.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    total = float(w.sum())
+    if not total > 0:
+        return 0.0, np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    mean = w @ X / total
+    return total, mean, w @ (X - mean) ** 2
+
+
+def transform(X, mean, scale):
+    """Dense ``(X - mean) / scale`` in X's dtype, a new array (as StandardScaler.transform).
+
+    Where ``X - mean`` overflows (values near the float limit), ``X / scale -
+    mean / scale`` instead.
+    """
+    X_std = np.array(X, copy=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        X_std -= mean
+        X_std /= scale
+        bad = ~np.isfinite(X_std)
+        if bad.any():
+            columns = np.flatnonzero(bad.any(axis=0))
+            X_std[:, columns] = X[:, columns] / scale[columns] - mean[columns] / scale[columns]
+    return X_std
+
+
+def _is_sparse(X):
+    from scipy import sparse
+
+    return sparse.issparse(X)
+
+
+def fold_flat(x, layer_sizes, mean, scale):
+    """The flat weights acting on raw ``x`` for the standardised weights ``x`` (a new array)."""
+    raw = np.array(x, copy=True)
+    _fold_first(views(raw, layout(layer_sizes))[0], mean, scale)
+    return raw
+
+
+def unfold_flat(x, layer_sizes, mean, scale):
+    """The standardised weights of the flat raw weights ``x`` (a new array)."""
+    std = np.array(x, copy=True)
+    _unfold_first(views(std, layout(layer_sizes))[0], mean, scale)
+    return std
+
+
+def _fold_first(theta, mean, scale):
+    """``[v_0, V_x] -> [v_0 - (V_x / s) mu, V_x / s]`` in place."""
+    W = theta[:, 1:] / scale
+    theta[:, 0] -= W @ mean
+    theta[:, 1:] = W
+
+
+def _unfold_first(theta, mean, scale):
+    """``[b, W] -> [b + W mu, W s]`` in place, the inverse of :func:`_fold_first`."""
+    theta[:, 0] += theta[:, 1:] @ mean
+    theta[:, 1:] *= scale
+
+
+class StandardizedObjective:
+    """An objective on raw rows, seen in standardised coordinates.
+
+    ``raw`` is any objective (in memory or on dask chunks); its penalty is taken
+    over (``raw.reg_scale`` is set to 0) and applied to the standardised weights.
+    Each evaluation folds the weights, evaluates ``raw``, and maps the gradient of
+    ``Theta^(1)`` back: ``dJ/dV_x = (dJ/dW - dJ/db mu^T) / s``, ``dJ/dv_0 = dJ/db``.
+    """
+
+    def __init__(self, raw, mean, scale):
+        self.raw = raw
+        self.reg_scale, raw.reg_scale = raw.reg_scale, 0.0
+        self.loss = raw.loss
+        self.n_samples = raw.n_samples
+        self.layer_sizes = raw.layer_sizes
+        self.n_threads = raw.n_threads
+        dtype = self.loss.dtype
+        self._places = layout(self.layer_sizes)
+        self._mean = mean.astype(dtype)
+        self._scale = scale.astype(dtype)
+        self._raw_x = np.empty(self._places[-1][1], dtype=dtype)
+        self._raw_first = views(self._raw_x, self._places)[0]
+
+    def _folded(self, x):
+        with np.errstate(over="ignore"):  # float64 beyond float32's range: J = inf
+            self._raw_x[...] = x
+        _fold_first(self._raw_first, self._mean, self._scale)
+        return self._raw_x
+
+    def _back(self, x, J, grad):
+        if grad is not None:
+            g = views(grad, self._places)[0]
+            g[:, 1:] -= np.outer(g[:, 0], self._mean)
+            g[:, 1:] /= self._scale
+        with np.errstate(over="ignore", invalid="ignore"):
+            J += self.loss.penalty(np.asarray(x, dtype=self.loss.dtype), self.reg_scale, grad)
+        if not np.isfinite(J) or (grad is not None and not np.isfinite(grad).all()):
+            J = np.inf
+        return float(J), grad
+
+    def __call__(self, x):
+        J, grad = self.raw(self._folded(x))
+        return self._back(x, J, grad)
+
+    def cost(self, x):
+        return self._back(x, self.raw.cost(self._folded(x)), None)[0]
+
+    def batch(self, x, rows):
+        J, grad = self.raw.batch(self._folded(x), rows)
+        return self._back(x, J, grad)
+
+    def close(self):
+        close = getattr(self.raw, "close", None)
+        if close is not None:
+            close()

@@ -1,0 +1,214 @@
+"""standardize=True: training in standardised coordinates, folded into Theta^(1)."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy import sparse
+from sklearn.datasets import load_iris, load_wine, make_classification
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skbackprop import BackpropClassifier, engine
+from skbackprop._standardize import chunk_moments, combine, moments
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+SOLVERS = ["gd", "L-BFGS-B", "CG", "BFGS", "TNC", "sgd", "adam"]
+
+
+def _wine():
+    X, y = load_wine(return_X_y=True)
+    return X, y
+
+
+def _fit(X, y, **params):
+    return BackpropClassifier((5,), random_state=0, max_iter=40, **params).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_equals_a_standard_scaler_pipeline(solver):
+    X, y = _wine()
+    params = {"solver": solver, "max_iter": 40, "random_state": 0}
+    ours = BackpropClassifier((5,), **params).fit(X, y)
+    pipe = make_pipeline(
+        StandardScaler(), BackpropClassifier((5,), standardize=False, **params)
+    ).fit(X, y)
+    assert_allclose(ours.predict_proba(X), pipe.predict_proba(X), rtol=0, atol=1e-10)
+    assert ours.loss_curve_ == pipe[-1].loss_curve_  # the same training, step by step
+
+
+@pytest.mark.parametrize("solver", ["gd", "L-BFGS-B", "adam"])
+def test_sparse_equals_dense(solver):
+    X, y = _wine()
+    X[X < np.median(X, axis=0)] = 0.0  # sparse enough to matter, and not centred
+    dense = _fit(X, y, solver=solver)
+    rows = sparse.csr_matrix(X)
+    data = rows.data.copy()
+    fitted = _fit(rows, y, solver=solver)
+    assert_array_equal(rows.data, data)  # X untouched
+    assert_allclose(fitted.predict_proba(rows), dense.predict_proba(X), rtol=0, atol=1e-10)
+    assert_allclose(fitted.feature_mean_, dense.feature_mean_, rtol=1e-12)
+
+
+def test_folded_weights_predict_as_the_unfolded_ones():
+    X, y = _wine()
+    clf = _fit(X, y)
+    mean, scale = clf.feature_mean_, clf.feature_scale_
+    unfolded = [theta.copy() for theta in clf.thetas_]
+    unfolded[0][:, 0] += unfolded[0][:, 1:] @ mean
+    unfolded[0][:, 1:] *= scale
+    # The published weights act on raw X: the same outputs as the unfolded
+    # ones on standardised X.
+    raw = engine.forward_logits(clf.thetas_, X, clf.activation_)
+    std = engine.forward_logits(unfolded, (X - mean) / scale, clf.activation_)
+    assert_allclose(raw, std, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    solver=st.sampled_from(SOLVERS),
+    factors=st.lists(st.floats(1e-3, 1e3), min_size=4, max_size=4),
+    shifts=st.lists(st.floats(-10, 10), min_size=4, max_size=4),
+)
+def test_predictions_do_not_depend_on_the_units(solver, factors, shifts):
+    X, y = load_iris(return_X_y=True)
+    X, y = X[::3], y[::3]
+    params = {"solver": solver, "max_iter": 20, "random_state": 0}
+    base = BackpropClassifier((4,), **params).fit(X, y)
+    moved = X * np.array(factors) + np.array(shifts) * np.array(factors)
+    other = BackpropClassifier((4,), **params).fit(moved, y)
+    assert_allclose(other.predict_proba(moved), base.predict_proba(X), rtol=1e-8, atol=1e-12)
+
+
+def test_sample_weight_weighs_the_moments_and_constant_columns_keep_scale_one():
+    X, y = _wine()
+    X[:, 3] = 7.0
+    w = np.random.default_rng(0).integers(0, 3, len(y)).astype(float)
+    clf = BackpropClassifier((5,), max_iter=5, random_state=0).fit(X, y, sample_weight=w)
+    scaler = StandardScaler().fit(X, sample_weight=w)
+    assert_allclose(clf.feature_mean_, scaler.mean_)
+    assert_allclose(clf.feature_scale_, scaler.scale_)
+    assert clf.feature_scale_[3] == 1.0
+    assert np.isfinite(clf.thetas_[0]).all()
+
+
+def test_off_takes_gradient_steps_on_the_raw_features():
+    X, y = _wine()
+    X = X / 1000
+    one = BackpropClassifier((5,), standardize=False, max_iter=1, random_state=0).fit(X, y)
+    assert one.feature_mean_ is None and one.feature_scale_ is None
+    thetas = engine.init_thetas([13, 5, 3], np.random.RandomState(0))
+    Y = np.eye(3)[y][:, np.argsort(one._unit_class)]
+    fun = engine.make_objective(
+        X, Y, [13, 5, 3], reg_lambda=1e-4, activation="tanh", output_activation="softmax"
+    )
+    x0 = engine.pack(thetas)
+    step = engine.unpack(x0 - 1.0 * fun(x0)[1], [13, 5, 3])
+    assert_allclose(one.thetas_[0], step[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("solver", ["gd", "adam"])
+def test_warm_start_continues_in_the_first_fits_coordinates(solver):
+    X, y = _wine()
+    params = {"solver": solver, "random_state": 0}
+    once = BackpropClassifier((5,), max_iter=20, **params).fit(X, y)
+    twice = BackpropClassifier((5,), max_iter=10, warm_start=True, **params).fit(X, y)
+    mean = twice.feature_mean_.copy()
+    twice.fit(X[::2] + 5.0, y[::2])  # other rows: the moments stay
+    assert_array_equal(twice.feature_mean_, mean)
+    split = BackpropClassifier((5,), max_iter=10, warm_start=True, **params).fit(X, y)
+    split.fit(X, y)
+    if solver == "gd":  # ten steps and ten more are twenty steps
+        assert_allclose(split.predict_proba(X), once.predict_proba(X), atol=1e-10)
+    with pytest.raises(ValueError, match="standardize=False differs"):
+        split.set_params(standardize=False).fit(X, y)
+
+
+def test_partial_fit_freezes_the_moments_of_its_first_call():
+    X, y = _wine()
+    clf = BackpropClassifier((5,), solver="adam", random_state=0)
+    clf.partial_fit(X[:60], y[:60], classes=[0, 1, 2])
+    first = moments(X[:60])
+    assert_allclose(clf.feature_mean_, first[0])
+    clf.partial_fit(X[60:], y[60:])
+    assert_allclose(clf.feature_mean_, first[0])
+    assert_allclose(clf.feature_scale_, first[1])
+
+
+def test_validation_rows_go_through_the_same_transformation():
+    X, y = _wine()
+    params = {"max_iter": 60, "random_state": 0}
+    ours = BackpropClassifier((5,), **params).fit(X[::2], y[::2], X_val=X[1::2], y_val=y[1::2])
+    scaler = StandardScaler().fit(X[::2])
+    pipe = BackpropClassifier((5,), standardize=False, **params).fit(
+        scaler.transform(X[::2]), y[::2], X_val=scaler.transform(X[1::2]), y_val=y[1::2]
+    )
+    assert_allclose(ours.validation_loss_curve_, pipe.validation_loss_curve_, rtol=1e-10)
+    assert ours.n_iter_ == pipe.n_iter_
+
+
+def test_chunk_moments_combine_to_the_standard_scalers():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4)) * [1, 1e-3, 1e3, 0] + [1e6, -3, 0, 2]
+    w = rng.uniform(0, 2, 300)
+    parts = [chunk_moments(X[a:b], w[a:b]) for a, b in ((0, 100), (100, 101), (101, 300))]
+    parts.append(chunk_moments(X[:0], w[:0]))  # an empty chunk
+    mean, scale = combine(parts)
+    with np.errstate(invalid="ignore"):  # StandardScaler's sqrt of a rounded -0 variance
+        scaler = StandardScaler().fit(X, sample_weight=w)
+    assert_allclose(mean, scaler.mean_, rtol=1e-12)
+    assert_allclose(scale, scaler.scale_, rtol=1e-9)
+
+
+def test_raw_data_learn_with_the_defaults():
+    X, y = make_classification(n_samples=300, n_features=6, random_state=0)
+    X = X * [1e-3, 1, 1e3, 1e4, 1, 1] + 1e3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = BackpropClassifier(random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.9
+
+
+def _has_transform_input():
+    import inspect
+
+    from sklearn.pipeline import Pipeline
+
+    return "transform_input" in inspect.signature(Pipeline).parameters
+
+
+@pytest.mark.skipif(not _has_transform_input(), reason="Pipeline(transform_input=) needs 1.6")
+def test_x_val_goes_through_the_pipeline_with_metadata_routing():
+    import sklearn
+    from sklearn.pipeline import Pipeline
+
+    X, y = _wine()
+    params = {"standardize": False, "max_iter": 60, "tol": 0.0, "random_state": 0}
+    with sklearn.config_context(enable_metadata_routing=True):
+        net = BackpropClassifier((5,), **params).set_fit_request(X_val=True, y_val=True)
+        pipe = Pipeline([("scale", StandardScaler()), ("net", net)], transform_input=["X_val"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            pipe.fit(X[::2], y[::2], X_val=X[1::2], y_val=y[1::2])
+    scaler = StandardScaler().fit(X[::2])
+    by_hand = BackpropClassifier((5,), **params).fit(
+        scaler.transform(X[::2]), y[::2], X_val=scaler.transform(X[1::2]), y_val=y[1::2]
+    )
+    assert pipe[-1].validation_loss_curve_ == by_hand.validation_loss_curve_
+
+
+def test_x_val_on_another_scale_than_the_training_rows_warns():
+    X, y = _wine()
+    pipe = make_pipeline(StandardScaler(), BackpropClassifier((5,), max_iter=5, random_state=0))
+    with pytest.warns(UserWarning, match=r"X_val's columns are on another scale.*transform_input"):
+        pipe.fit(
+            X[::2], y[::2], backpropclassifier__X_val=X[1::2], backpropclassifier__y_val=y[1::2]
+        )
+    with warnings.catch_warnings():  # rows of the same scale: no warning
+        warnings.simplefilter("error", UserWarning)
+        BackpropClassifier((5,), max_iter=5, tol=0.0, random_state=0).fit(
+            X[::2], y[::2], X_val=X[1::2], y_val=y[1::2]
+        )
