@@ -1340,7 +1340,8 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"{name} cannot train: the cost at {start} is not finite (J = "
                 f"{result.loss}): the weights or the features are too large for "
-                f"{dtype.name}. {_sentence(facts['scale'], 'lower epsilon_init')}."
+                f"{dtype.name}: lower epsilon_init"
+                + (f" or {facts['scale']}." if facts["scale"] else ".")
             )
         stochastic = self.solver in STOCHASTIC_SOLVERS
         curve = facts["curve"]
