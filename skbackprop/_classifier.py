@@ -1,6 +1,7 @@
 """BackpropClassifier: the scikit-learn estimator around the Theta-matrix engine."""
 
 import copy
+import inspect
 import numbers
 import warnings
 
@@ -1630,6 +1631,13 @@ def _looks_standardised(X, rows=2000):
             mean, std = X.mean(axis=0), X.std(axis=0)
     varying = std > 0
     return bool(np.all(np.abs(mean) <= 0.5) and np.all((std[varying] >= 0.5) & (std[varying] <= 2)))
+
+
+# inspect.signature(BackpropClassifier) (scikit-learn's checks read it) is that
+# of __init__, not of the __new__ that names MLPClassifier's keywords.
+BackpropClassifier.__signature__ = inspect.signature(BackpropClassifier.__init__).replace(
+    parameters=list(inspect.signature(BackpropClassifier.__init__).parameters.values())[1:]
+)
 
 
 def _read_only(view):
