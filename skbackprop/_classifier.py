@@ -659,7 +659,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 "sklearn.utils.class_weight.compute_class_weight('balanced', classes=classes, "
                 "y=y_sample), and pass them as a dict."
             )
-        sample_weight = user_weight = self._check_sample_weight(sample_weight, X.shape[0])
+        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
         if not first and multilabel != getattr(self, "_multilabel", False):
             raise ValueError(
                 f"y is {'a multilabel indicator matrix' if multilabel else 'a label vector'} "
@@ -690,7 +690,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             self._output_activation(multilabel)  # a softmax for multilabel y: an error now
             unit_class = _targets.output_unit_order(X, codes, sample_weight, len(classes))
             state = None
-            self._set_standardization(X, user_weight, warm=False)
+            self._set_standardization(X, sample_weight, warm=False)
         else:
             self._set_standardization(X, None, warm=True)  # an error if it was switched
             unit_class = self._unit_class
@@ -813,7 +813,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         hidden = self._check_params()
         X, y, multilabel = self._check_data(X, y, reset=True)
         self._output_activation(multilabel)  # a softmax for multilabel y: an error now
-        sample_weight = user_weight = self._check_sample_weight(sample_weight, X.shape[0])
+        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
         validation = self._check_validation_set(
             X_val, y_val, sample_weight_val, multilabel, y.shape[1] if multilabel else None
         )
@@ -840,7 +840,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 f"previous fit's was {'not ' if multilabel else ''}; fit with "
                 "warm_start=False to start anew"
             )
-        self._set_standardization(X, user_weight, warm)
+        self._set_standardization(X, sample_weight, warm)
         if warm:
             # The output units keep their order, and sgd and adam their state
             # (_initial_thetas checks that the previous fit can be continued).
@@ -854,7 +854,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         thetas = self._initial_thetas(layer_sizes, classes, unit_class, X.dtype, rng, warm)
         if validation is not None:
             X_val, y_val, sample_weight_val = validation
-            self._check_validation_scale(X, user_weight, X_val)
+            self._check_validation_scale(X, sample_weight, X_val)
             codes_val = y_val if multilabel else _targets.encode(y_val, classes, "y_val")
             sample_weight_val = _targets.weighted(sample_weight_val, per_class, codes_val)
             validation = (X_val, codes_val, sample_weight_val)
