@@ -274,7 +274,8 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         Progress output: 1 prints about 20 lines per fit, 2 every iteration.
     standardize : bool, default=True
         Train in standardised coordinates: each feature centred on its mean and
-        divided by its standard deviation (weighted by ``sample_weight``, as
+        divided by its standard deviation (weighted by the sample and class
+        weights, as
         ``StandardScaler`` computes them; a constant feature keeps scale 1),
         then fold the transformation into ``Theta^(1)``: the published
         ``thetas_`` act on raw ``X``. The penalty acts on the standardised
