@@ -14,6 +14,7 @@ Two kinds of ``y``:
 weights, as in scikit-learn's ``LogisticRegression``.
 """
 
+import collections
 import functools
 import numbers
 
@@ -110,6 +111,55 @@ def predicted_units(Z, multilabel):
     where its logit is positive.
     """
     return Z > 0 if multilabel else np.argmax(Z, axis=1)
+
+
+class RowCounts:
+    """What the check that a model learned something counts on some training rows.
+
+    ``rows``, the number of rows; ``saturated`` and ``at_start``, per hidden
+    layer, how many activations pass (almost) no gradient at the weights
+    where training ended and where it started (zeros where the start does not
+    count); ``predicted`` and ``targets``, how many rows each prediction and
+    each target (a unit, or a set of units for multilabel y) has. The counts of
+    disjoint rows add up (``+``): a cluster counts its chunks where they lie.
+    """
+
+    def __init__(self, rows, saturated, at_start, predicted, targets):
+        self.rows, self.saturated, self.at_start = rows, saturated, at_start
+        self.predicted, self.targets = predicted, targets
+
+    @classmethod
+    def of(cls, loss, x, x0, X, Y, multilabel):
+        """The counts on the rows ``X`` (targets ``Y`` in unit order) of ``loss``'s network.
+
+        ``x`` are the weights where training ended, ``x0`` where it started
+        (None: the start does not count).
+        """
+        n_hidden = len(loss.layer_sizes) - 2
+        saturated, at_start = [0] * n_hidden, [0] * n_hidden
+        if X.shape[0] == 0:
+            return cls(0, saturated, at_start, collections.Counter(), collections.Counter())
+        logits = loss.logits(x, X, saturated=saturated)
+        if x0 is not None:
+            loss.logits(x0, X, saturated=at_start)
+        predicted = predicted_units(logits, multilabel)
+        return cls(X.shape[0], saturated, at_start, _value_counts(predicted), _value_counts(Y))
+
+    def __add__(self, other):
+        return RowCounts(
+            self.rows + other.rows,
+            [a + b for a, b in zip(self.saturated, other.saturated, strict=True)],
+            [a + b for a, b in zip(self.at_start, other.at_start, strict=True)],
+            self.predicted + other.predicted,
+            self.targets + other.targets,
+        )
+
+
+def _value_counts(values):
+    """How many times each value (of a vector) or row (of a matrix) occurs: a Counter."""
+    uniques, counts = np.unique(values, axis=0 if values.ndim == 2 else None, return_counts=True)
+    keys = [row.tobytes() for row in uniques] if values.ndim == 2 else uniques.tolist()
+    return collections.Counter(dict(zip(keys, counts.tolist(), strict=True)))
 
 
 def output_unit_order(X, codes, sample_weight, n_classes):
