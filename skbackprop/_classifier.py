@@ -5,7 +5,6 @@ import numbers
 import warnings
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -107,12 +106,6 @@ def _is_int_or_bool(value):
 
 # MLPClassifier's name of the sigmoid, accepted so that its settings carry over.
 _ALIASES = {"logistic": "sigmoid"}
-
-
-def _largest_share(rows):
-    """The share of the most common value (of a vector) or row (of a matrix)."""
-    counts = np.unique(rows, axis=0 if rows.ndim == 2 else None, return_counts=True)[1]
-    return counts.max() / len(rows)
 
 
 def _dask_predict(estimator, method, X):
@@ -947,7 +940,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                     # A continued fit starts from a trained network, whose units may
                     # have saturated while it learned: only a fresh start tells.
                     cause = self._learned_nothing(
-                        objective.loss,
+                        objective,
                         None if continued else x0,
                         x,
                         X,
@@ -1057,7 +1050,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             )
         return scale
 
-    def _learned_nothing(self, loss, x0, x, X, y_encoded, unit_of_class, multilabel):
+    def _learned_nothing(self, objective, x0, x, X, y_encoded, unit_of_class, multilabel):
         """What shows that the network at ``x`` learned nothing, in words, or None.
 
         Looks at up to about 2000 training rows: predictions (nearly) constant
@@ -1066,22 +1059,20 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         where training started (``x0``, from fresh initial weights; None for a
         continued fit) and where it ended. Units saturated from the start
         (unscaled features) never learned; units that saturate while the network
-        fits the data (large weights, little regularisation) did.
+        fits the data (large weights, little regularisation) did. An objective
+        over rows that live elsewhere (a dask cluster) counts them there.
         """
         step = max(1, X.shape[0] // 2000)
-        X, codes = X[::step], y_encoded[::step]
-        # Only these rows of a dask array come to the client.
-        X = X if sparse.issparse(X) else np.asarray(X)
-        Y = _targets.target_matrix(np.asarray(codes), unit_of_class)
+        loss = objective.loss
+        if hasattr(objective, "row_counts"):
+            counts = objective.row_counts(x, x0, step, multilabel)
+        else:
+            Y = _targets.target_matrix(y_encoded[::step], unit_of_class)
+            counts = _targets.RowCounts.of(loss, x, x0, X[::step], Y, multilabel)
         sizes = loss.layer_sizes
-        saturated, at_start = [0] * (len(sizes) - 2), [0] * (len(sizes) - 2)
-        logits = loss.logits(x, X, saturated=saturated)
-        if x0 is not None and any(saturated):
-            loss.logits(x0, X, saturated=at_start)
-        predicted = _targets.predicted_units(logits, multilabel)
         # A prediction is a class, or a label set; the same holds for the rows of Y.
-        top = _largest_share(predicted)
-        majority = _largest_share(Y)
+        top = max(counts.predicted.values()) / counts.rows
+        majority = max(counts.targets.values()) / counts.rows
         causes = []
         if top >= 0.99 and majority <= 0.95:
             what = "label set" if multilabel else "class"
@@ -1090,9 +1081,11 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 f"common {what} has {majority:.0%}"
             )
         state = "dead (zero)" if loss.activation == "relu" else "saturated"
-        for l, (count, count_at_start) in enumerate(zip(saturated, at_start, strict=True)):
-            share = count / (X.shape[0] * sizes[l + 1])
-            if share >= 0.9 and count_at_start / (X.shape[0] * sizes[l + 1]) >= 0.9:
+        for l, (count, count_at_start) in enumerate(
+            zip(counts.saturated, counts.at_start, strict=True)
+        ):
+            share = count / (counts.rows * sizes[l + 1])
+            if share >= 0.9 and count_at_start / (counts.rows * sizes[l + 1]) >= 0.9:
                 causes.append(
                     f"{share:.0%} of the activations of hidden layer {l + 1} "
                     f"({loss.activation}) are {state} and pass no gradient, as they were "

@@ -14,8 +14,8 @@ dask array:
   know the difference, so gd and the scipy methods give the in-memory fit up to
   the order of summation; sgd and adam draw their mini-batches on the workers
   (one round trip per mini-batch). ``X`` never comes to the client: only the
-  class list, per-class sums, gradients, and a sample of at most about 2000
-  rows (the check that the model learned something) do.
+  class list, per-class sums, gradients, and the counts of the check that the
+  model learned something (made by each chunk on its worker) do.
 - Early stopping keeps its validation rows on the workers too. The labels (and
   weights) come to the client, which draws the same stratified split as in
   memory; the rows are selected and kept on the workers, which score them after
@@ -36,6 +36,7 @@ run on a cluster under ``joblib.parallel_config(backend="dask")``.
 import copy
 import importlib
 import threading
+from collections import Counter
 
 import numpy as np
 from scipy import sparse
@@ -283,6 +284,16 @@ def _part_loss_gradient(part, theta, config, need_grad, rows=None, share=1.0):
     return J, (None if grad is None else grad.copy())
 
 
+def _part_counts(part, theta, theta0, config, step, offset, multilabel):
+    """A chunk's counts for the learned-nothing check: its rows among every ``step``-th.
+
+    ``offset`` is the chunk's first row in the whole data.
+    """
+    X, Y = part[0], part[1]
+    rows = slice((-offset) % step, None, step)
+    return _targets.RowCounts.of(_worker_loss(config), theta, theta0, X[rows], Y[rows], multilabel)
+
+
 class DaskObjective:
     """The cost ``J`` over row chunks that stay on the workers of a dask cluster.
 
@@ -378,6 +389,30 @@ class DaskObjective:
         if not np.isfinite(J) or (need_grad and not np.isfinite(grad).all()):
             J = np.inf
         return J, grad
+
+    def row_counts(self, theta_flat, theta0_flat, step, multilabel):
+        """The :class:`~skbackprop._targets.RowCounts` of every ``step``-th row.
+
+        What the estimator's check that the model learned something counts on
+        the rows ``X[::step]`` in memory, counted by each chunk on its worker
+        (forward passes at ``theta_flat`` and, unless None, ``theta0_flat``);
+        only the counts come to the client.
+        """
+        sent = [
+            None if theta is None else _send(self.client, np.asarray(theta, dtype=self.loss.dtype))
+            for theta in (theta_flat, theta0_flat)
+        ]
+        futures = [
+            self.client.submit(
+                _part_counts, part, *sent, self._config, step, offset, multilabel, pure=False
+            )
+            for part, offset in zip(self.parts, self.offsets[:-1], strict=True)
+        ]
+        n_hidden = len(self.layer_sizes) - 2
+        counts = _targets.RowCounts(0, [0] * n_hidden, [0] * n_hidden, Counter(), Counter())
+        for part_counts in self.client.gather(futures):
+            counts += part_counts
+        return counts
 
     def close(self):
         """Release the chunks held on the workers."""
