@@ -217,6 +217,11 @@ def _centroid_keys(sums, class_weight):
     present = class_weight > 0
     divide = present[rows]
     centroids[divide] /= class_weight[rows[divide]]
+    # Class totals that are equal but for the rounding of their sums (the
+    # classes of "balanced" class weights, each weighing sum(w) / K) tie, and
+    # the centroids decide, whether rows are weighted or repeated.
+    if class_weight.max() > 0:
+        class_weight = np.round(class_weight / class_weight.max(), 9)
     # Rounded to 9 digits of each column's scale, so that the rounding of the
     # sums, which depends on the row order, does not decide: classes that
     # share a constant column (all-zero pixels, say) tie there exactly, and

@@ -760,7 +760,7 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
             np.asarray(v) if is_dask_collection(v) else v for v in (X_val, y_val, sample_weight_val)
         )
         X_val, y_val, sample_weight_val = estimator._check_validation_set(
-            X_val, y_val, sample_weight_val, False
+            X_val, y_val, sample_weight_val, False, dtype=X.dtype
         )
         validation = (X_val, _targets.encode(y_val, classes, "y_val"), sample_weight_val)
     elif estimator.early_stopping:
@@ -770,7 +770,7 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
         # rows themselves are selected on the workers.
         codes_memory, weights_memory = dask.compute(codes, weights)
         train, _, _, (val, _, _) = estimator._split(
-            np.arange(X.shape[0]), codes_memory, weights_memory, rng
+            np.arange(X.shape[0]), codes_memory, weights_memory, rng, classes=classes
         )
         del codes_memory, weights_memory
         # Persisted, neither needs X any longer, and the workers release it.

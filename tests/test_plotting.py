@@ -141,6 +141,7 @@ def test_epochs_and_partial_fit_alignment(moons):
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)
         n_fit = clf.n_iter_
+        clf.set_params(early_stopping=False)  # partial_fit refuses it, as MLPClassifier
         clf.partial_fit(X, y)
         clf.partial_fit(X, y)
     assert len(clf.loss_curve_) == n_fit + 2 and len(clf.validation_loss_curve_) == n_fit

@@ -251,9 +251,23 @@ def test_balanced_raises_balanced_accuracy(seed):
     X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
     scores = {}
     for class_weight in (None, "balanced"):
-        clf = BackpropClassifier(class_weight=class_weight, solver="adam", random_state=0)
-        quiet(clf, X_train, y_train)
-        scores[class_weight] = balanced_accuracy_score(y_test, clf.predict(X_test))
+        # Averaged over initial weights: the gain is a property of the weighting,
+        # not of one starting point (one seed's balanced model varies by 0.04).
+        scores[class_weight] = np.mean(
+            [
+                balanced_accuracy_score(
+                    y_test,
+                    quiet(
+                        BackpropClassifier(
+                            class_weight=class_weight, solver="adam", random_state=r
+                        ),
+                        X_train,
+                        y_train,
+                    ).predict(X_test),
+                )
+                for r in range(3)
+            ]
+        )
     assert scores["balanced"] > scores[None] + 0.04
 
 
