@@ -6,7 +6,6 @@ examples on reduced sizes, as CI does.
 """
 
 import os
-import sys
 from pathlib import Path
 
 import skbackprop
@@ -15,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 project = "skbackprop"
 author = "the skbackprop developers"
-copyright = "the skbackprop developers"  # noqa: A001
+copyright = "the skbackprop developers"
 release = version = skbackprop.__version__
 
 extensions = [
@@ -29,7 +28,7 @@ extensions = [
     "myst_parser",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb", "**/*.py", "**/*.json", "**/*.zip", "**/*.md5"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 templates_path = ["_templates"]
 root_doc = "index"
 
@@ -55,7 +54,6 @@ nitpicky = True
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 
-QUICK = os.environ.get("SKBACKPROP_EXAMPLE_QUICK") == "1"
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
@@ -91,6 +89,9 @@ html_show_sourcelink = False
 # skbackprop is still checked.
 nitpick_ignore_regex = [
     (r"py:.*", r"(sklearn|numpy|np|scipy|matplotlib|dask|distributed|threadpoolctl|joblib)(\..*)?"),
+    # the types that numpydoc links to Python's and NumPy's documentation
+    (r"py:.*", r"(python|numpy):.*"),
+    (r"std:(ref|term)", r"(python|numpy):.*"),
 ]
 
 

@@ -96,8 +96,8 @@ class LossCurveDisplay:
 
     See Also
     --------
-    NetworkWeightsDisplay : the fitted weights, one panel per layer.
-    sklearn.inspection.DecisionBoundaryDisplay : decision boundaries of any classifier.
+    NetworkWeightsDisplay : The fitted weights, one panel per layer.
+    sklearn.inspection.DecisionBoundaryDisplay : Decision boundaries of any classifier.
 
     Notes
     -----
@@ -282,9 +282,18 @@ dict, default=None
         estimator : BackpropClassifier, MLPClassifier or Pipeline
             Fitted; of a Pipeline, the last step is drawn. ``MLPClassifier``
             records a loss curve for the solvers "sgd" and "adam" only.
-        ax, name, log_scale, show_scores, line_kwargs, validation_line_kwargs, \
-score_line_kwargs, best_marker_kwargs
-            As in :meth:`plot`.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
+        name : str, default=None
+            Prefix of the legend's labels.
+        log_scale : bool or {"y", "x", "both"}, default=False
+            Logarithmic loss axis (True or "y"), iteration axis ("x"), or both.
+        show_scores : bool, default=True
+            Draw the validation scores (when there are any) on a second y axis.
+        line_kwargs, validation_line_kwargs, score_line_kwargs, best_marker_kwargs : \
+dict, default=None
+            Keyword arguments of matplotlib's ``plot`` (``axvline`` for the
+            marker), overriding the defaults (``label`` included).
 
         Returns
         -------
@@ -391,7 +400,7 @@ class NetworkWeightsDisplay:
 
     See Also
     --------
-    LossCurveDisplay : the loss during training.
+    LossCurveDisplay : The loss during training.
 
     Examples
     --------
@@ -530,8 +539,17 @@ class NetworkWeightsDisplay:
         ----------
         estimator : BackpropClassifier, MLPClassifier or Pipeline
             Fitted; of a Pipeline, the last step is drawn.
-        ax, cmap, vmax, colorbar, imshow_kwargs
-            As in :meth:`plot`.
+        ax : matplotlib Axes or sequence of Axes, default=None
+            One axes per weight matrix; a new figure, one row of panels, when None.
+        cmap : str or matplotlib Colormap, default="RdBu_r"
+            A diverging colour map: weights near 0 are white.
+        vmax : float, default=None
+            The weight drawn with the strongest colour; by default the largest
+            absolute weight of all layers.
+        colorbar : bool, default=True
+            Add one colour bar for all panels.
+        imshow_kwargs : dict, default=None
+            Keyword arguments of matplotlib's ``imshow``, overriding the defaults.
 
         Returns
         -------

@@ -119,6 +119,10 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     ndarray
         ``g(z)``, in ``[0, 1]``, shaped like ``z``.
 
+    See Also
+    --------
+    sigmoid_gradient : Its derivative.
+
     Examples
     --------
     >>> import numpy as np
@@ -143,6 +147,10 @@ def sigmoid_gradient(z: np.ndarray) -> np.ndarray:
     -------
     ndarray
         ``g'(z)``, in ``[0, 1/4]``, shaped like ``z``.
+
+    See Also
+    --------
+    sigmoid : The activation itself.
 
     Examples
     --------
@@ -169,6 +177,11 @@ def init_epsilon(shape: tuple[int, int]) -> float:
     Returns
     -------
     float
+        The half-width ``eps``.
+
+    See Also
+    --------
+    init_thetas : The weights drawn in ``[-eps, eps]``.
 
     Examples
     --------
@@ -200,6 +213,11 @@ def init_thetas(layer_sizes: Sequence[int], random_state: int | None = None) -> 
     thetas : list of ndarray
         ``thetas[l]`` is ``Theta^(l+1)``, of shape
         ``(layer_sizes[l + 1], layer_sizes[l] + 1)``, bias weights in column 0.
+
+    See Also
+    --------
+    init_epsilon : The half-width of each matrix's range.
+    skbackprop.engine.init_thetas : The same draws, for the engine.
 
     Examples
     --------
@@ -239,6 +257,7 @@ def forward_propagate(
     thetas : list of ndarray
         ``Theta^(1), ..., Theta^(L-1)``.
     X : ndarray of shape (m, s_1)
+        Samples, one per row.
 
     Returns
     -------
@@ -249,6 +268,11 @@ def forward_propagate(
         ``A[l]`` is ``a^(l+1)``, ``L`` entries. The input and hidden layers carry
         the bias column of ones in front, as in the seed (``A[0]`` is
         ``[1, X]``); ``A[-1]`` is ``h_Theta(X)``, of shape ``(m, K)``, without one.
+
+    See Also
+    --------
+    sigmoid : The activation ``g``.
+    skbackprop.engine.forward : The same ``h``, fast.
 
     Examples
     --------
@@ -295,7 +319,9 @@ def cost(
     Parameters
     ----------
     thetas : list of ndarray
+        ``Theta^(1), ..., Theta^(L-1)``, bias weights in column 0.
     X : ndarray of shape (m, s_1)
+        Samples, one per row.
     Y : ndarray of shape (m, K)
         Targets, zeros and ones (one-hot for a single class per sample).
     reg_lambda : float, default=0.0
@@ -304,6 +330,12 @@ def cost(
     Returns
     -------
     float
+        ``J``: the data term plus the penalty.
+
+    See Also
+    --------
+    backpropagate : Its gradient.
+    skbackprop.engine.cost : The same ``J``, computed stably.
 
     Examples
     --------
@@ -333,10 +365,16 @@ def output_delta(h: np.ndarray, Y: np.ndarray) -> np.ndarray:
     h : ndarray of shape (m, K)
         ``h_Theta(X)``, the output activations.
     Y : ndarray of shape (m, K)
+        Targets, zeros and ones (one-hot for a single class per sample).
 
     Returns
     -------
     delta : ndarray of shape (m, K)
+        ``delta^(L)``, one row per sample.
+
+    See Also
+    --------
+    hidden_delta : The error of the layers below.
 
     Examples
     --------
@@ -367,6 +405,12 @@ def hidden_delta(theta: np.ndarray, delta_next: np.ndarray, z: np.ndarray) -> np
     Returns
     -------
     delta : ndarray of shape (m, s_l)
+        ``delta^(l)``, one row per sample.
+
+    See Also
+    --------
+    output_delta : The error of the output layer, where the recursion starts.
+    backpropagate : The recursion over every layer.
 
     Examples
     --------
@@ -405,14 +449,23 @@ def backpropagate(
     Parameters
     ----------
     thetas : list of ndarray
+        ``Theta^(1), ..., Theta^(L-1)``, bias weights in column 0.
     X : ndarray of shape (m, s_1)
+        Samples, one per row.
     Y : ndarray of shape (m, K)
+        Targets, zeros and ones (one-hot for a single class per sample).
     reg_lambda : float, default=0.0
+        The regularisation strength lambda.
 
     Returns
     -------
     grads : list of ndarray
         ``D^(l)``, shaped like ``thetas``.
+
+    See Also
+    --------
+    cost : The cost whose gradient this is.
+    skbackprop.engine.cost_and_gradient : The same numbers in one pass, fast.
 
     Examples
     --------
@@ -444,6 +497,7 @@ def gradient_descent_step(
     Parameters
     ----------
     thetas : list of ndarray
+        ``Theta^(1), ..., Theta^(L-1)``, bias weights in column 0.
     grads : list of ndarray
         ``D^(l)`` from :func:`backpropagate`, shaped like ``thetas``.
     learning_rate : float
@@ -452,6 +506,11 @@ def gradient_descent_step(
     Returns
     -------
     thetas : list of ndarray
+        The new weights, ``thetas[l] - alpha * grads[l]``.
+
+    See Also
+    --------
+    train : The loop of such steps.
 
     Examples
     --------
@@ -488,7 +547,9 @@ def train(
     Parameters
     ----------
     X : ndarray of shape (m, s_1)
+        Samples, one per row.
     Y : ndarray of shape (m, K)
+        Targets, zeros and ones (one-hot for a single class per sample).
     layer_sizes : sequence of int
         ``[s_1, ..., s_L]``, with ``s_1 = X.shape[1]`` and ``s_L = K``.
     learning_rate : float, default=0.5
@@ -496,6 +557,7 @@ def train(
     max_iter : int, default=1000
         Number of steps.
     reg_lambda : float, default=0.0
+        The regularisation strength lambda.
     random_state : int or None, default=None
         Seed of the initial weights (:func:`init_thetas`).
 
@@ -506,6 +568,10 @@ def train(
     costs : ndarray of shape (max_iter,)
         ``costs[n]`` is ``J`` at the weights that step ``n + 1`` starts from, as
         in the seed: ``costs[0]`` is the cost of the initial weights.
+
+    See Also
+    --------
+    skbackprop.BackpropClassifier : The same steps with ``solver="gd"``, and much more.
 
     Examples
     --------
