@@ -31,7 +31,7 @@ BLAS_THREADS = 1
 
 
 def moons():
-    # The seed notebook's data: the first 500 of 1000 noisy moons.
+    # The seed's data: the first 500 of 1000 noisy moons.
     X, y = make_moons(n_samples=1000, noise=0.1, random_state=0)
     return X[:500], y[:500]
 

@@ -5,6 +5,7 @@ every cross-reference checked); ``SKBACKPROP_EXAMPLE_QUICK=1`` runs the gallery'
 examples on reduced sizes, as CI does.
 """
 
+import importlib
 import os
 from pathlib import Path
 
@@ -51,9 +52,15 @@ numpydoc_validation_checks = {"PR01", "PR02", "PR03", "RT01"}
 intersphinx_mapping = {}
 nitpicky = True
 
+# sphinx-build -b doctest runs the docstrings' examples as the pages show them.
+doctest_global_setup = "import matplotlib\nmatplotlib.use('Agg')"
+
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 
+# The examples save their figures (for the README) into the build folder here;
+# sphinx-gallery shows them from its own capture.
+os.environ.setdefault("SKBACKPROP_EXAMPLE_FIGURES", str(ROOT / "docs" / "_build" / "figures"))
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
@@ -102,5 +109,39 @@ def skip_request_methods(app, what, name, obj, skip, options):
     return None
 
 
+def doctest_namespace(app, what, name, obj, options, lines):
+    """Run a docstring's examples, under ``-b doctest``, in its module's namespace.
+
+    As ``pytest --doctest-modules`` does: the examples of
+    ``skbackprop.engine.cost`` use ``init_thetas`` and ``pack`` without importing
+    them. (A hidden ``testsetup``; the HTML pages are built without it.)
+    """
+    if app.builder.name != "doctest" or not any(">>>" in line for line in lines):
+        return
+    module = name if what == "module" else _module_of(name)
+    lines += [
+        "",
+        ".. testsetup:: *",
+        "",
+        "   import importlib",
+        f"   globals().update(vars(importlib.import_module({module!r})))",
+        "",
+    ]
+
+
+def _module_of(name):
+    """The longest importable prefix of a dotted name."""
+    parts = name.split(".")
+    for stop in range(len(parts) - 1, 0, -1):
+        candidate = ".".join(parts[:stop])
+        try:
+            importlib.import_module(candidate)
+        except ImportError:
+            continue
+        return candidate
+    return parts[0]
+
+
 def setup(app):
     app.connect("autodoc-skip-member", skip_request_methods)
+    app.connect("autodoc-process-docstring", doctest_namespace)

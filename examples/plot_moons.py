@@ -38,7 +38,9 @@ from skbackprop.plotting import LossCurveDisplay, NetworkWeightsDisplay
 # names, or with --update-figures to examples/figures/, which the README shows.
 QUICK = os.environ.get("SKBACKPROP_EXAMPLE_QUICK") == "1"
 FOLDER = "figures" if "--update-figures" in sys.argv else "_output"
-FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES") or Path(__file__).parent / FOLDER)
+# (a notebook has no __file__: there they go to _output/ in the working folder)
+HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
+FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES") or HERE / FOLDER)
 FIGURES.mkdir(parents=True, exist_ok=True)
 N_ITER_A, N_ITER_B = (100, 300) if QUICK else (1000, 5000)
 

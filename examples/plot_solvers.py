@@ -38,7 +38,9 @@ from skbackprop.plotting import LossCurveDisplay
 # names, or with --update-figures to examples/figures/, which the README shows.
 QUICK = os.environ.get("SKBACKPROP_EXAMPLE_QUICK") == "1"
 FOLDER = "figures" if "--update-figures" in sys.argv else "_output"
-FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES") or Path(__file__).parent / FOLDER)
+# (a notebook has no __file__: there they go to _output/ in the working folder)
+HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
+FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES") or HERE / FOLDER)
 FIGURES.mkdir(parents=True, exist_ok=True)
 # Iterations (epochs) per solver: CG and L-BFGS-B are on their floor within 100.
 MAX_ITER = {"gd": 300, "CG": 100, "L-BFGS-B": 100, "sgd": 300, "adam": 300}

@@ -4,7 +4,7 @@ The seed's network, equation by equation
 ==========================================
 
 :mod:`skbackprop.textbook` writes each equation of backpropagation as one short
-NumPy function. Here we train the seed notebook's network with them, step by
+NumPy function. Here we train the seed's network with them, step by
 step: two inputs, two hidden layers of five sigmoid units, two output units
 (2-5-5-2), full-batch gradient descent with learning rate 0.5 for 5000 steps,
 on the first 500 points of :func:`sklearn.datasets.make_moons`.
@@ -29,7 +29,9 @@ from skbackprop import BackpropClassifier, engine, textbook
 # names, or with --update-figures to examples/figures/, which the README shows.
 QUICK = os.environ.get("SKBACKPROP_EXAMPLE_QUICK") == "1"
 FOLDER = "figures" if "--update-figures" in sys.argv else "_output"
-FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES") or Path(__file__).parent / FOLDER)
+# (a notebook has no __file__: there they go to _output/ in the working folder)
+HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
+FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES") or HERE / FOLDER)
 FIGURES.mkdir(parents=True, exist_ok=True)
 
 # %%

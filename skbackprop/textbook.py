@@ -1,9 +1,11 @@
 """Backpropagation as the equations write it: a module to read, not to run fast.
 
-Each function below is one equation of the seed notebook (the document this
-project grew from), written on whole matrices, with the notebook's step in its
-docstring. Nothing here is tuned: no buffers, no threads, no in-place updates,
-no import beyond NumPy. Read it next to the notebook; for work, use
+Each function below is one equation of the seed (the walk-through this project
+grew from), written on whole matrices, with the seed's step in its docstring.
+Nothing here is tuned: no buffers, no threads, no in-place updates, no import
+beyond NumPy. Read it next to the gallery's walk-through,
+:ref:`sphx_glr_auto_examples_plot_walkthrough.py` (``examples/plot_walkthrough.py``),
+which runs every function on the seed's moons; for work, use
 :func:`skbackprop.engine.cost_and_gradient` or
 :class:`skbackprop.BackpropClassifier`, which compute the same numbers (the tests
 hold the engine to this module to a relative 1e-12), faster, and without
@@ -16,7 +18,7 @@ matrices ``thetas = [Theta^(1), ..., Theta^(L-1)]``. ``Theta^(l)`` has shape
 ``(s_{l+1}, s_l + 1)``; column 0 holds the weights of the bias unit, whose value
 is always 1. Sample ``i`` is row ``i`` of ``X`` (shape ``(m, s_1)``) and of the
 targets ``Y`` (shape ``(m, K)``, ``K = s_L``, a 1 in the column of its class),
-so the notebook's column vector ``Theta a`` becomes the row form ``A @ Theta.T``::
+so the seed's column vector ``Theta a`` becomes the row form ``A @ Theta.T``::
 
     a^(1) = x                                        forward_propagate
     z^(l+1) = Theta^(l) [1, a^(l)]
@@ -31,7 +33,7 @@ so the notebook's column vector ``Theta a`` becomes the row form ``A @ Theta.T``
 
 Where this module and skbackprop part from the seed's code
 -----------------------------------------------------------
-The notebook's code is a teaching sketch; five of its choices are worth knowing
+The seed's code is a teaching sketch; five of its choices are worth knowing
 before you copy them.
 
 1. **log(0) at saturated units.** Its cost takes ``log(h)`` and ``log(1 - h)``
@@ -43,7 +45,7 @@ before you copy them.
    finite for every finite ``z`` (:func:`skbackprop.engine.cost`).
 2. **Regularisation written but never trained with.** Its cost and gradient
    accept ``lambda``, but its training loop calls both without it, so every run
-   in the notebook is unregularised (and the gradient adds a term of zeros at
+   in the seed is unregularised (and the gradient adds a term of zeros at
    every step). :func:`train` passes ``reg_lambda`` to both;
    ``BackpropClassifier(reg_lambda=...)`` puts it in the cost every solver
    minimises.
@@ -51,7 +53,7 @@ before you copy them.
    ``sigmoid(z)`` twice, on pre-activations whose sigmoid forward propagation has
    already stored. :func:`sigmoid_gradient` evaluates it once; the engine writes
    ``g'`` in terms of the stored activation, ``a (1 - a)``, and never recomputes
-   it. (Like the notebook's loop, :func:`train` runs forward propagation twice per
+   it. (Like the seed's loop, :func:`train` runs forward propagation twice per
    step, once in :func:`cost` and once in :func:`backpropagate`, so that each
    stays one equation; :func:`skbackprop.engine.cost_and_gradient` does one pass.)
 4. **The one-hot targets rebuilt from each call's labels.** Its cost and
