@@ -73,3 +73,13 @@ def test_examples_write_committed_figures_only_when_asked(tmp_path):
         source = example.read_text(encoding="utf-8")
         assert '"figures" if "--update-figures" in sys.argv else "_output"' in source, example
     assert "examples/_output/" in (ROOT / ".gitignore").read_text(encoding="utf-8")
+
+
+def test_benchmarks_write_committed_results_only_when_asked():
+    # Without --json the benchmarks write to benchmarks/results/ (ignored by git),
+    # never over the committed benchmarks/*.json.
+    scripts = [path for path in (ROOT / "benchmarks").glob("*.py") if "--json" in path.read_text()]
+    assert len(scripts) >= 3
+    for script in scripts:
+        assert 'parent / "results" / ' in script.read_text(encoding="utf-8"), script.name
+    assert "benchmarks/results/" in (ROOT / ".gitignore").read_text(encoding="utf-8")
