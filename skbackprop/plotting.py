@@ -453,7 +453,8 @@ class NetworkWeightsDisplay:
     thetas : list of array-like
         ``thetas[l]`` of shape ``(s_{l+1}, s_l + 1)``, bias weights in column 0.
     output_labels : array-like of shape (s_L,), default=None
-        Names of the output units (e.g. the classes), used as tick labels.
+        Names of the output units (e.g. the classes), shown beside their numbers
+        (``"1: setosa"``): every layer's units are numbered from 1.
 
     Attributes
     ----------
