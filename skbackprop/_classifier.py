@@ -264,7 +264,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         Class labels; ``arange(n_labels)`` for a multilabel ``y``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` has string column names.
     thetas_ : list of ndarray
         ``thetas_[l]`` of shape ``(s_{l+1}, s_l + 1)``; float32 when fitted on
@@ -305,7 +305,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
 
     See Also
     --------
-    sklearn.neural_network.MLPClassifier : scikit-learn's multi-layer perceptron.
+    sklearn.neural_network.MLPClassifier : Scikit-learn's multi-layer perceptron.
 
     Examples
     --------
@@ -583,10 +583,12 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             All the labels that ``y`` will ever hold; required at the first call
             for labels. For a multilabel ``y``, None or ``range(n_labels)``.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples; None weighs each sample 1.
 
         Returns
         -------
         self : BackpropClassifier
+            The estimator, trained one more epoch.
         """
         if _validation.is_dask_collection(X):
             # One partial_fit per row chunk (skbackprop.dask, the [dask] extra).
@@ -1418,6 +1420,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
         """
         if _validation.is_dask_collection(X):  # a dask array, block by block
             return _dask_predict(self, "predict_log_proba", X)
@@ -1467,6 +1470,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Labels of ``classes_``, or the multilabel indicator matrix.
         """
         if _validation.is_dask_collection(X):  # a dask array, block by block
             return _dask_predict(self, "predict", X)

@@ -9,7 +9,7 @@ dask array:
   by rows trains where the chunks live. For every evaluation of the cost the
   client scatters the weights to the workers; each worker computes the
   *unnormalised* data-term sums of its chunks with the engine's own
-  :class:`~skbackprop._loss.NetworkLoss`; the client adds them in chunk order
+  ``NetworkLoss``; the client adds them in chunk order
   and applies the penalty once (:class:`DaskObjective`). The solvers do not
   know the difference, so gd and the scipy methods give the in-memory fit up to
   the order of summation; sgd and adam draw their mini-batches on the workers
@@ -74,6 +74,9 @@ _MAX_CACHED_LOSSES = 4
 def require(modules=("dask.array", "distributed")):
     """Import the optional dependencies, or raise an ImportError naming the extra.
 
+    Every entry point of this module calls it first, so that a missing dask says
+    which extra to install (``pip install "skbackprop[dask]"``).
+
     Parameters
     ----------
     modules : sequence of str, default=("dask.array", "distributed")
@@ -82,6 +85,11 @@ def require(modules=("dask.array", "distributed")):
     Returns
     -------
     modules : list of module
+        The imported modules, in the order asked.
+
+    See Also
+    --------
+    make_objective : The first user of these modules.
 
     Examples
     --------
@@ -305,6 +313,39 @@ class DaskObjective:
     adds the chunks' sums in chunk order and the penalty once. The gradient
     returned is a buffer, overwritten by the next call. Build it with
     :func:`make_objective`; :meth:`close` releases the chunks.
+
+    Parameters
+    ----------
+    loss : NetworkLoss
+        The engine's loss of the network (layer sizes, activations, dtype), which
+        the workers rebuild from its configuration.
+    parts : list of distributed.Future
+        One future per row chunk: the chunk's ``(X, Y, row weights)`` on a worker.
+    chunk_rows : sequence of int
+        Rows of each chunk, in order.
+    reg_scale : float
+        The penalty's factor, ``reg_lambda`` divided by the total sample weight.
+    client : distributed.Client
+        The client that holds ``parts``.
+
+    See Also
+    --------
+    make_objective : Build one from dask arrays.
+    skbackprop.engine.make_objective : The in-memory objective.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> from distributed import Client
+    >>> from skbackprop.dask import DaskObjective, make_objective
+    >>> client = Client(processes=False, n_workers=1, threads_per_worker=1,
+    ...                 dashboard_address=None)
+    >>> X = da.from_array(np.eye(4)[:, :2], chunks=2)
+    >>> Y = da.from_array(np.eye(2)[[0, 1, 0, 1]], chunks=2)
+    >>> fun = make_objective(X, Y, [2, 2])
+    >>> isinstance(fun, DaskObjective), fun.n_samples, len(fun.parts)
+    (True, 4, 2)
+    >>> fun.close(); client.close()
     """
 
     def __init__(self, loss, parts, chunk_rows, reg_scale, client):
@@ -332,10 +373,38 @@ class DaskObjective:
         return [(k, None) for k in range(len(self.parts))]
 
     def cost(self, theta_flat):
+        """Return the cost ``J`` over all rows, without the gradient.
+
+        Parameters
+        ----------
+        theta_flat : ndarray of shape (n_params,)
+            The weights, as :func:`skbackprop.engine.pack` makes them.
+
+        Returns
+        -------
+        J : float
+            The cost, data term plus penalty.
+        """
         J, _ = self._evaluate(theta_flat, False, self._all_parts(), 1.0)
         return J
 
     def batch(self, theta_flat, rows):
+        """Return ``(J, gradient)`` estimated from some rows, with the full penalty.
+
+        Parameters
+        ----------
+        theta_flat : ndarray of shape (n_params,)
+            The weights, as :func:`skbackprop.engine.pack` makes them.
+        rows : slice or ndarray of int
+            The rows of the mini-batch, numbered over all chunks.
+
+        Returns
+        -------
+        J : float
+            The mini-batch's data term plus the penalty of all rows.
+        gradient : ndarray of shape (n_params,)
+            Its gradient; a buffer, overwritten by the next call.
+        """
         tasks, b = [], 0
         if isinstance(rows, slice):
             start, stop, _ = rows.indices(self.n_samples)
@@ -464,20 +533,31 @@ def make_objective(
 
     Parameters
     ----------
-    X : dask array of shape (m, s_1), chunked by rows
+    X : dask array of shape (m, s_1)
+        Samples, chunked by rows.
     Y : dask array of shape (m, K)
         Targets, chunked like ``X``'s rows (a bool matrix is used as it is).
     layer_sizes : sequence of int
+        ``[s_1, ..., s_L]`` with ``s_L == K``.
     reg_lambda : float, default=0.0
+        The regularisation strength lambda.
     activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
+        Activation of the hidden units.
     output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+        Output units: independent sigmoids or a softmax.
     sample_weight : dask array of shape (m,) or None, default=None
+        Weights of the samples, chunked like ``X``'s rows.
     client : distributed.Client or None, default=None
         None: the default client.
 
     Returns
     -------
     fun : DaskObjective
+        ``fun(theta_flat)`` returns ``(J, gradient)``; close it when done.
+
+    See Also
+    --------
+    skbackprop.engine.make_objective : The in-memory objective.
 
     Examples
     --------
