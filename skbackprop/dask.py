@@ -466,6 +466,23 @@ class DaskObjective:
         the rows ``X[::step]`` in memory, counted by each chunk on its worker
         (forward passes at ``theta_flat`` and, unless None, ``theta0_flat``);
         only the counts come to the client.
+
+        Parameters
+        ----------
+        theta_flat : ndarray of shape (n_params,)
+            The fitted weights, packed.
+        theta0_flat : ndarray of shape (n_params,) or None
+            The weights where the fit started, packed; None when the fit
+            continued another (a warm start), whose start is not counted.
+        step : int
+            Every ``step``-th row of the data is counted.
+        multilabel : bool
+            Whether the outputs are labels of a multilabel ``y``.
+
+        Returns
+        -------
+        RowCounts
+            The chunks' counts, added.
         """
         sent = [
             None if theta is None else _send(self.client, np.asarray(theta, dtype=self.loss.dtype))
