@@ -70,7 +70,8 @@ TTA_ACCURACY = 0.97
 R10 = (1.0, 1.25, 1.6, 2.0, 2.5, 3.2, 4.0, 5.0, 6.3, 8.0)
 # Pause before each timed call: long enough for idle OpenBLAS threads to stop spinning.
 BLAS_IDLE_SECONDS = 0.5
-DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
+# Committed results are updated only when asked: --json benchmarks/results.json.
+DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "results.json"
 CONTROLLER = ThreadpoolController()
 
 

@@ -17,6 +17,7 @@ train with adam and with full-batch gradient descent.
 """
 
 import os
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -29,10 +30,14 @@ from sklearn.preprocessing import StandardScaler
 from skbackprop import BackpropClassifier
 from skbackprop.plotting import LossCurveDisplay
 
-# SKBACKPROP_EXAMPLE_QUICK=1 trains with less patience (the tests do);
-# SKBACKPROP_EXAMPLE_FIGURES names the folder the figures go to.
+# SKBACKPROP_EXAMPLE_QUICK=1 trains with less patience (the tests do). The figures go to
+# examples/_output/ (ignored by git), to the folder SKBACKPROP_EXAMPLE_FIGURES
+# names, or with --update-figures to examples/figures/, which the README shows.
 QUICK = os.environ.get("SKBACKPROP_EXAMPLE_QUICK") == "1"
-FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES", Path(__file__).parent / "figures"))
+FOLDER = "figures" if "--update-figures" in sys.argv else "_output"
+# (a notebook has no __file__: there they go to _output/ in the working folder)
+HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
+FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES") or HERE / FOLDER)
 FIGURES.mkdir(parents=True, exist_ok=True)
 
 # %%
@@ -113,11 +118,12 @@ for ax, (name, clf) in zip(axes, runs.items(), strict=True):
         label="kept model, on the validation rows",
     )
     handles = [display.line_, display.validation_line_, display.best_marker_, star]
-    # between the validation curves (top) and the end of the training loss (bottom)
+    # below the axes, where it covers no curve
     ax.legend(
         handles=[*handles, display.score_line_],
-        loc="center right",
-        bbox_to_anchor=(1.0, 0.4),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.14),
+        ncols=2,
         fontsize="small",
     )
     ax.set_title(f"{name}: stopped at {clf.n_iter_}, kept {display.best_iteration}")

@@ -16,6 +16,7 @@ that supports scikit-learn's callbacks, the search shows a live progress bar
 """
 
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -29,10 +30,14 @@ from sklearn.preprocessing import StandardScaler
 
 from skbackprop import BackpropClassifier
 
-# SKBACKPROP_EXAMPLE_QUICK=1 searches a smaller grid (the tests do);
-# SKBACKPROP_EXAMPLE_FIGURES names the folder the figures go to.
+# SKBACKPROP_EXAMPLE_QUICK=1 searches a smaller grid (the tests do). The figures go to
+# examples/_output/ (ignored by git), to the folder SKBACKPROP_EXAMPLE_FIGURES
+# names, or with --update-figures to examples/figures/, which the README shows.
 QUICK = os.environ.get("SKBACKPROP_EXAMPLE_QUICK") == "1"
-FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES", Path(__file__).parent / "figures"))
+FOLDER = "figures" if "--update-figures" in sys.argv else "_output"
+# (a notebook has no __file__: there they go to _output/ in the working folder)
+HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
+FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES") or HERE / FOLDER)
 FIGURES.mkdir(parents=True, exist_ok=True)
 
 # %%

@@ -22,6 +22,7 @@ We compare three runs:
 """
 
 import os
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -32,10 +33,14 @@ from sklearn.inspection import DecisionBoundaryDisplay
 from skbackprop import BackpropClassifier
 from skbackprop.plotting import LossCurveDisplay, NetworkWeightsDisplay
 
-# SKBACKPROP_EXAMPLE_QUICK=1 runs fewer iterations (the tests do);
-# SKBACKPROP_EXAMPLE_FIGURES names the folder the figures go to.
+# SKBACKPROP_EXAMPLE_QUICK=1 runs fewer iterations (the tests do). The figures go to
+# examples/_output/ (ignored by git), to the folder SKBACKPROP_EXAMPLE_FIGURES
+# names, or with --update-figures to examples/figures/, which the README shows.
 QUICK = os.environ.get("SKBACKPROP_EXAMPLE_QUICK") == "1"
-FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES", Path(__file__).parent / "figures"))
+FOLDER = "figures" if "--update-figures" in sys.argv else "_output"
+# (a notebook has no __file__: there they go to _output/ in the working folder)
+HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
+FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES") or HERE / FOLDER)
 FIGURES.mkdir(parents=True, exist_ok=True)
 N_ITER_A, N_ITER_B = (100, 300) if QUICK else (1000, 5000)
 

@@ -19,6 +19,7 @@ mini-batch of 200 rows, so an *epoch* (one pass over the data, 9 steps on
 """
 
 import os
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -32,10 +33,14 @@ from sklearn.preprocessing import StandardScaler
 from skbackprop import BackpropClassifier, engine
 from skbackprop.plotting import LossCurveDisplay
 
-# SKBACKPROP_EXAMPLE_QUICK=1 runs fewer iterations (the tests do);
-# SKBACKPROP_EXAMPLE_FIGURES names the folder the figures go to.
+# SKBACKPROP_EXAMPLE_QUICK=1 runs fewer iterations (the tests do). The figures go to
+# examples/_output/ (ignored by git), to the folder SKBACKPROP_EXAMPLE_FIGURES
+# names, or with --update-figures to examples/figures/, which the README shows.
 QUICK = os.environ.get("SKBACKPROP_EXAMPLE_QUICK") == "1"
-FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES", Path(__file__).parent / "figures"))
+FOLDER = "figures" if "--update-figures" in sys.argv else "_output"
+# (a notebook has no __file__: there they go to _output/ in the working folder)
+HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
+FIGURES = Path(os.environ.get("SKBACKPROP_EXAMPLE_FIGURES") or HERE / FOLDER)
 FIGURES.mkdir(parents=True, exist_ok=True)
 # Iterations (epochs) per solver: CG and L-BFGS-B are on their floor within 100.
 MAX_ITER = {"gd": 300, "CG": 100, "L-BFGS-B": 100, "sgd": 300, "adam": 300}

@@ -2,6 +2,7 @@
 
 import copy
 import inspect
+import math
 import numbers
 import warnings
 
@@ -111,6 +112,11 @@ def _is_int_or_bool(value):
     return isinstance(value, numbers.Integral)
 
 
+def _is_int_or_inf(value):
+    """An int, or ``np.inf`` (MLPClassifier's ``n_iter_no_change``: never stop on it)."""
+    return _is_int(value) or (_is_real(value) and value == math.inf)
+
+
 # MLPClassifier's name of the sigmoid, accepted so that its settings carry over.
 _ALIASES = {"logistic": "sigmoid"}
 # MLPClassifier's names that are ours under another name: errors name ours.
@@ -131,12 +137,6 @@ def _check_ported_names(cls, params, error):
             else f"; its parameters are {known}"
         )
         raise error(f"{cls.__name__} has no parameter {name!r}{hint}")
-
-
-def _largest_share(rows):
-    """The share of the most common value (of a vector) or row (of a matrix)."""
-    counts = np.unique(rows, axis=0 if rows.ndim == 2 else None, return_counts=True)[1]
-    return counts.max() / len(rows)
 
 
 def _dask_predict(estimator, method, X):
@@ -203,17 +203,25 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         (and offer :meth:`partial_fit`); the others are the
         ``scipy.optimize.minimize`` methods of that name.
     reg_lambda : float, default=1e-4
-        Regularisation strength lambda (the same penalty as ``alpha`` of
-        scikit-learn's ``MLPClassifier``). Must be >= 0. Every solver minimises
-        the same ``J``: a mini-batch gradient is an unbiased estimate of the
-        full one, with the penalty of all ``m`` rows.
+        Regularisation strength lambda: ``J`` adds ``reg_lambda / (2 m)`` times
+        the squared non-bias weights, ``m`` the total sample weight. Must be
+        >= 0. Every solver minimises the same ``J``: a mini-batch gradient is an
+        unbiased estimate of the full one, with the penalty of all ``m`` rows.
+        This is ``alpha`` of scikit-learn's ``MLPClassifier`` for full batches
+        only (gd and the scipy methods, its "lbfgs", or one mini-batch of all
+        rows): with mini-batches of ``b`` rows ``MLPClassifier`` adds
+        ``alpha / (2 b)`` at every step, so its ``alpha`` acts as
+        ``reg_lambda = alpha * m / b`` here.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, which multiply the sample weights (as in
         ``LogisticRegression``): ``{label: weight}`` (classes not named weigh
         1), or "balanced", ``sum(w) / (n_classes * sum of w in the class)``, so
         that every class carries the same total weight. They also weigh the
         validation rows of early stopping. Not for a multilabel ``y``;
-        :meth:`partial_fit` takes a dict only.
+        :meth:`partial_fit` takes a dict only. "balanced" uses the weighted
+        class totals (as scikit-learn's ``compute_class_weight`` with
+        ``sample_weight``), so integer sample weights train the model of the
+        repeated rows.
     learning_rate : float or "auto", default="auto"
         Step size: alpha of gradient descent, the initial step of sgd and adam.
         "auto" is 1.0 for "gd" and 0.001 for "sgd" and "adam" (MLPClassifier's
@@ -256,12 +264,15 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         seeded by ``random_state``), stop when their loss has not improved for
         more than ``n_iter_no_change`` iterations, and keep the weights where it
         was lowest. Works with every solver; passing ``X_val`` and ``y_val`` to
-        :meth:`fit` implies it, on that set. Not used by :meth:`partial_fit`.
+        :meth:`fit` implies it, on that set. Under ``warm_start`` the
+        validation curves and the best weights so far carry over, as in
+        ``MLPClassifier``. :meth:`partial_fit` raises a ValueError with it.
     validation_fraction : float, default=0.1
         Share of the training rows held out by ``early_stopping``, in (0, 1).
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
         Iterations (epochs for sgd and adam) allowed without an improvement of
-        the validation loss, or of the epoch loss for sgd and adam. Must be >= 1.
+        the validation loss, or of the epoch loss for sgd and adam. Must be >= 1;
+        ``np.inf`` switches these rules off (as in ``MLPClassifier``).
     epsilon_init : float or None, default=None
         Initial weights are uniform in ``[-eps, eps]``; None uses
         ``eps = sqrt(6) / sqrt(s_l + 1 + s_{l+1})`` for each Theta matrix.
@@ -296,11 +307,12 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         into ``thetas_``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` has string column names.
     thetas_ : list of ndarray
         ``thetas_[l]`` of shape ``(s_{l+1}, s_l + 1)``; float32 when fitted on
-        float32 data, float64 otherwise.
+        float32 data, float64 otherwise. :meth:`partial_fit` keeps the dtype of
+        its first call (or of the fit it continues), casting later chunks to it.
     activation_, output_activation_ : str
         The activations the network was trained with, which predictions use
         (``set_params`` after fitting does not change the fitted network);
@@ -326,17 +338,17 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         Training samples the solver has seen since the weights were initialised.
     validation_loss_curve_ : list of float or None
         With early stopping: the data term of ``J`` on the validation rows after
-        each iteration of the last fit.
+        each iteration of the last fit; warm starts with early stopping append.
     validation_scores_ : list of float or None
         With early stopping: the accuracy on the validation rows after each
-        iteration of the last fit.
+        iteration of the last fit; warm starts with early stopping append.
     best_validation_score_ : float or None
         With early stopping: the validation accuracy of the kept weights, those
         of the lowest validation loss.
 
     See Also
     --------
-    sklearn.neural_network.MLPClassifier : scikit-learn's multi-layer perceptron.
+    sklearn.neural_network.MLPClassifier : Scikit-learn's multi-layer perceptron.
 
     Examples
     --------
@@ -473,7 +485,13 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 lambda v: 0 < v < 1,
                 "a float in (0, 1)",
             ),
-            ("n_iter_no_change", self.n_iter_no_change, _is_int, lambda v: v >= 1, "an int >= 1"),
+            (
+                "n_iter_no_change",
+                self.n_iter_no_change,
+                _is_int_or_inf,
+                lambda v: v >= 1,
+                "an int >= 1 or np.inf",
+            ),
             ("verbose", self.verbose, _is_int_or_bool, lambda v: v >= 0, "an int >= 0"),
         ]
         checks += [
@@ -623,9 +641,11 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         The first call initialises the network and needs ``classes``; the order
         of the output units is fixed then, from that call's rows. Later calls
         continue the weights and the optimiser's state (moments, velocities,
-        step count, learning rate), from a previous ``partial_fit`` or ``fit``.
-        Each call's ``J`` uses its own rows' total weight as ``m``. Early
-        stopping is not used.
+        step count, learning rate), from a previous ``partial_fit`` or ``fit``,
+        and its dtype: later chunks are cast to it (values beyond its range are
+        an error). Each call's ``J`` uses its own rows' total weight as ``m``; a
+        call whose rows all weigh 0 (by ``class_weight`` and ``sample_weight``)
+        is a ValueError, as is ``early_stopping=True`` (as in MLPClassifier).
 
         Parameters
         ----------
@@ -636,10 +656,12 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             All the labels that ``y`` will ever hold; required at the first call
             for labels. For a multilabel ``y``, None or ``range(n_labels)``.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples; None weighs each sample 1.
 
         Returns
         -------
         self : BackpropClassifier
+            The estimator, trained one more epoch.
         """
         if _validation.is_dask_collection(X):
             # One partial_fit per row chunk (skbackprop.dask, the [dask] extra).
@@ -651,8 +673,18 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
     @with_callbacks
     def _partial_fit(self, X, y, classes, sample_weight):
         hidden = self._check_params()
+        if self.early_stopping:
+            # As MLPClassifier: one call is one epoch over its own rows.
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: each call is one epoch "
+                "over its own rows, with none held out to stop on. Set early_stopping=False "
+                "and watch a validation set yourself, or use fit (with X_val and y_val)."
+            )
         first = not hasattr(self, "thetas_")
-        X, y, multilabel = self._check_data(X, y, reset=first)
+        # Later chunks are cast to the model's dtype: the weights and the
+        # optimiser's state stay in it.
+        dtype = None if first else self.thetas_[0].dtype
+        X, y, multilabel = self._check_data(X, y, reset=first, dtype=dtype)
         if isinstance(self.class_weight, str):
             raise ValueError(
                 "class_weight='balanced' is not supported by partial_fit: one call's rows "
@@ -667,26 +699,16 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 f"but the first call of partial_fit had "
                 f"{'a label vector' if multilabel else 'a multilabel indicator matrix'}"
             )
-        if multilabel:
-            classes = self._multilabel_classes(y, classes, first)
-        elif first and classes is None:
-            raise ValueError(
-                "classes must be passed to the first call of partial_fit: all the labels "
-                "that y will hold, e.g. classes=np.unique(y_all)"
-            )
-        elif classes is not None:
-            classes = np.unique(np.asarray(classes))
-            if len(classes) < 2:
-                raise ValueError(f"classes must hold at least 2 labels; got {classes.tolist()}")
-            if not first and classes.tolist() != self.classes_.tolist():
-                raise ValueError(
-                    f"classes={classes.tolist()} differs from the classes of the first call "
-                    f"{self.classes_.tolist()}"
-                )
-        classes = classes if first else self.classes_
+        classes = self._partial_fit_classes(y, classes, first, multilabel)
         codes = y if multilabel else _targets.encode(y, classes, "y")
         per_class = _targets.class_weights(self.class_weight, classes, codes, None)
         sample_weight = _targets.weighted(sample_weight, per_class, codes)
+        if sample_weight is not None and not np.any(sample_weight > 0):
+            raise ValueError(
+                "partial_fit: the rows of this call have zero total weight (class_weight "
+                f"{self.class_weight!r} times sample_weight gives each of them 0): there is "
+                "nothing to train on. Skip such a chunk, or give its classes a weight > 0."
+            )
         if first:
             self._output_activation(multilabel)  # a softmax for multilabel y: an error now
             unit_class = _targets.output_unit_order(X, codes, sample_weight, len(classes))
@@ -701,7 +723,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         layer_sizes = [X.shape[1], *hidden, len(classes)]
         rng = check_random_state(self.random_state)
         thetas = self._initial_thetas(
-            layer_sizes, classes, unit_class, X.dtype, rng, warm=not first
+            layer_sizes, classes, unit_class, X.dtype, rng, warm=not first, incremental=True
         )
         self._train(
             X,
@@ -718,16 +740,40 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         )
         return self
 
-    def _check_data(self, X, y, reset):
-        """``(X, y, multilabel)`` validated: X dense or CSR, y labels or an indicator matrix."""
-        # float32 columns (in any byte order, or pandas' Float32) train in float32.
+    def _partial_fit_classes(self, y, classes, first, multilabel):
+        """The classes of a partial_fit call: those passed at the first call, checked."""
+        if multilabel:
+            classes = self._multilabel_classes(y, classes, first)
+        elif first and classes is None:
+            raise ValueError(
+                "classes must be passed to the first call of partial_fit: all the labels "
+                "that y will hold, e.g. classes=np.unique(y_all)"
+            )
+        elif classes is not None:
+            classes = np.unique(np.asarray(classes))
+            if len(classes) < 2:
+                raise ValueError(f"classes must hold at least 2 labels; got {classes.tolist()}")
+            if not first and classes.tolist() != self.classes_.tolist():
+                raise ValueError(
+                    f"classes={classes.tolist()} differs from the classes of the first call "
+                    f"{self.classes_.tolist()}"
+                )
+        return classes if first else self.classes_
+
+    def _check_data(self, X, y, reset, dtype=None):
+        """``(X, y, multilabel)`` validated: X dense or CSR, y labels or an indicator matrix.
+
+        ``X`` is converted to ``dtype``; by default float32 columns (in any byte
+        order, or pandas' Float32) stay float32 and the rest becomes float64.
+        Values beyond ``dtype``'s range are an error.
+        """
         X, y = validate_data(
             self,
             X,
             y,
             accept_sparse="csr",
             multi_output=True,
-            dtype=_validation.input_dtype(X),
+            dtype=_validation.input_dtype(X) if dtype is None else dtype,
             reset=reset,
         )
         y, kind = _targets.check_targets(y)
@@ -764,11 +810,18 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
     def _hidden_activation(self):
         return _ALIASES.get(self.activation, self.activation)
 
-    def _initial_thetas(self, layer_sizes, classes, unit_class, dtype, rng, warm):
+    def _initial_thetas(
+        self, layer_sizes, classes, unit_class, dtype, rng, warm, incremental=False
+    ):
         """The starting weights, their output units in training order."""
         if not warm:
             return engine.init_thetas(layer_sizes, rng, self.epsilon_init, dtype)
-        self._check_warm_start(classes, layer_sizes)
+        self._check_warm_start(classes, layer_sizes, incremental)
+        if not incremental:
+            # Drawn and dropped, so that what rng draws next (the validation split
+            # of early stopping) is what the first fit drew: the validation curves
+            # of warm starts continue on the same rows.
+            engine.init_thetas(layer_sizes, rng, self.epsilon_init, dtype)
         thetas = [theta.astype(dtype) for theta in self.thetas_]
         thetas[-1] = thetas[-1][unit_class]
         if getattr(self, "feature_mean_", None) is not None:
@@ -816,7 +869,12 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         self._output_activation(multilabel)  # a softmax for multilabel y: an error now
         sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
         validation = self._check_validation_set(
-            X_val, y_val, sample_weight_val, multilabel, y.shape[1] if multilabel else None
+            X_val,
+            y_val,
+            sample_weight_val,
+            multilabel,
+            y.shape[1] if multilabel else None,
+            dtype=X.dtype,
         )
 
         if multilabel:
@@ -836,10 +894,10 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         layer_sizes = [X.shape[1], *hidden, len(classes)]
         warm = self.warm_start and hasattr(self, "thetas_")
         if warm and multilabel != getattr(self, "_multilabel", False):
+            kinds = ("not multilabel (a label vector)", "multilabel (an indicator matrix)")
             raise ValueError(
-                f"warm_start=True: y is {'' if multilabel else 'not '}multilabel but the "
-                f"previous fit's was {'not ' if multilabel else ''}; fit with "
-                "warm_start=False to start anew"
+                f"warm_start=True: y is {kinds[multilabel]} but the previous fit's y was "
+                f"{kinds[not multilabel]}; fit with warm_start=False to start anew"
             )
         self._set_standardization(X, sample_weight, warm)
         if warm:
@@ -854,13 +912,12 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         thetas = self._initial_thetas(layer_sizes, classes, unit_class, X.dtype, rng, warm)
         if validation is not None:
-            X_val, y_val, sample_weight_val = validation
-            self._check_validation_scale(X, sample_weight, X_val)
-            codes_val = y_val if multilabel else _targets.encode(y_val, classes, "y_val")
-            sample_weight_val = _targets.weighted(sample_weight_val, per_class, codes_val)
-            validation = (X_val, codes_val, sample_weight_val)
+            self._check_validation_scale(X, sample_weight, validation[0])
+            validation = self._weigh_validation_set(validation, classes, per_class, multilabel)
         elif self.early_stopping:
-            X, codes, sample_weight, validation = self._split(X, codes, sample_weight, rng)
+            X, codes, sample_weight, validation = self._split(
+                X, codes, sample_weight, rng, classes=classes
+            )
         self._train(
             X,
             codes,
@@ -876,7 +933,14 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         )
         return self
 
-    def _check_validation_set(self, X_val, y_val, sample_weight_val, multilabel, n_labels=None):
+    def _check_validation_set(
+        self, X_val, y_val, sample_weight_val, multilabel, n_labels=None, dtype=None
+    ):
+        """``(X_val, y_val, sample_weight_val)`` checked as strictly as the training rows.
+
+        ``dtype`` is the dtype the model trains in: X_val's values must be
+        finite in it.
+        """
         if X_val is None and y_val is None:
             if sample_weight_val is not None:
                 raise ValueError("sample_weight_val was passed without X_val and y_val")
@@ -906,6 +970,15 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         sample_weight_val = self._check_sample_weight(
             sample_weight_val, X_val.shape[0], "sample_weight_val"
         )
+        if dtype is not None and X_val.dtype != dtype and X_val.shape[0]:
+            peak = float(abs(X_val).max())
+            if peak > float(np.finfo(dtype).max):
+                raise ValueError(
+                    f"X_val has values beyond the range of {np.dtype(dtype).name} (max |x| = "
+                    f"{peak:.3g}), the dtype the model trains in (that of X): they would "
+                    f"become infinite. Scale the features (e.g. with StandardScaler), or "
+                    "fit on float64 X."
+                )
         return X_val, y_val, sample_weight_val
 
     def _check_validation_scale(self, X, sample_weight, X_val):
@@ -944,9 +1017,40 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             stacklevel=5,
         )
 
-    def _split(self, X, y_encoded, sample_weight, rng):
-        """Hold out validation_fraction of the rows, stratified by class, seeded by rng."""
+    def _weigh_validation_set(self, validation, classes, per_class, multilabel):
+        """The checked validation set with its labels encoded and class_weight applied."""
+        X_val, y_val, sample_weight_val = validation
+        codes_val = y_val if multilabel else _targets.encode(y_val, classes, "y_val")
+        sample_weight_val = _targets.weighted(sample_weight_val, per_class, codes_val)
+        if sample_weight_val is not None and not np.any(sample_weight_val > 0):
+            raise ValueError(
+                "the validation rows (X_val, y_val) have zero total weight: class_weight "
+                f"{self.class_weight!r} times sample_weight_val gives each of them 0, so "
+                "their loss is undefined. Pass validation rows of classes with a weight > 0."
+            )
+        return X_val, codes_val, sample_weight_val
+
+    def _split(self, X, y_encoded, sample_weight, rng, classes=None):
+        """Hold out validation_fraction of the rows, stratified by class, seeded by rng.
+
+        ``classes`` (the labels of the codes in ``y_encoded``) name a class in
+        the errors.
+        """
         rows = np.arange(X.shape[0])
+        if y_encoded.ndim == 1:
+            counts = np.bincount(y_encoded)
+            single = np.flatnonzero(counts == 1)
+            if single.size:
+                labels = ", ".join(
+                    map(repr, (single if classes is None else classes[single]).tolist())
+                )
+                which = f"class {labels} has" if single.size == 1 else f"classes {labels} have"
+                raise ValueError(
+                    f"early_stopping=True cannot hold out validation rows stratified by "
+                    f"class: the {which} a single row, which cannot be both trained on "
+                    "and validated on. Pass X_val and y_val, add rows of that class, or "
+                    "remove it."
+                )
         try:
             train, val = train_test_split(
                 rows,
@@ -1070,6 +1174,9 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             validation_hook = self._validation_hook(objective, validation, unit_of_class, dtype)
         hooks = [] if validation_hook is None else [validation_hook]
         x0 = engine.pack(thetas)
+        start_score = None
+        if continued and not incremental:
+            start_score = self._continue_validation(validation_hook, x0)
         # What predictions read besides the weights, for the final model and for
         # a callback's copy of the network at each iteration.
         network = {
@@ -1105,14 +1212,20 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 x, loss = result.x, result.loss
                 hook = hooks[0] if hooks else None
                 if hook is not None and hook.best_x is not None:
-                    # Early stopping keeps the weights of the lowest validation loss.
-                    x, loss = hook.best_x, result.loss_curve[hook.best_index]
+                    # Early stopping keeps the weights of the lowest validation loss
+                    # (those it started from, if no iteration of a continued fit beat them).
+                    x = hook.best_x
+                    loss = (
+                        self.loss_
+                        if hook.best_index is None
+                        else result.loss_curve[hook.best_index]
+                    )
                 cause = None
                 if self.tol > 0 and result.status not in ("interrupted", "not_finite"):
                     # A continued fit starts from a trained network, whose units may
                     # have saturated while it learned: only a fresh start tells.
                     cause = self._learned_nothing(
-                        objective.loss,
+                        objective,
                         None if continued else self._fold(x0, layer_sizes),
                         self._fold(x, layer_sizes),
                         X,
@@ -1151,17 +1264,42 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         self.n_iter_ = result.n_iter + (self.n_iter_ if incremental and continued else 0)
         self.t_ = (self.t_ if continued else 0) + result.n_iter * X.shape[0]
         if hook is not None:
-            self.validation_loss_curve_ = list(hook.losses)
-            self.validation_scores_ = list(hook.scores)
-            self.best_validation_score_ = (
-                hook.scores[hook.best_index] if hook.best_index is not None else None
-            )
+            self._record_validation(hook, start_score)
         elif not continued or not incremental:  # partial_fit keeps a fit's curves
             self.validation_loss_curve_ = self.validation_scores_ = None
             self.best_validation_score_ = None
         self._unit_class = unit_class
         self._solver_state = solver.get_state()
         tasks.end()
+
+    def _continue_validation(self, hook, x0):
+        """Carry a warm start's early stopping over; the starting weights' score, or None.
+
+        The validation curves continue as ``loss_curve_`` does, and so does the
+        best so far (as in MLPClassifier): the starting weights, scored on this
+        fit's validation rows, are kept unless an iteration beats them.
+        """
+        if hook is None or getattr(self, "validation_loss_curve_", None) is None:
+            return None
+        start_loss, start_score = hook.evaluate(x0)
+        hook.best_loss, hook.best_x = float(start_loss), x0.copy()
+        return float(start_score)
+
+    def _record_validation(self, hook, start_score):
+        """The validation curves and the kept weights' score, after a fit.
+
+        ``start_score`` (from :meth:`_continue_validation`) says that the
+        previous fit's curves continue.
+        """
+        losses, scores = list(hook.losses), list(hook.scores)
+        if start_score is not None:
+            losses = list(self.validation_loss_curve_) + losses
+            scores = list(self.validation_scores_) + scores
+        self.validation_loss_curve_, self.validation_scores_ = losses, scores
+        if hook.best_index is not None:
+            self.best_validation_score_ = hook.scores[hook.best_index]
+        else:  # the starting weights were kept (or no iteration ran)
+            self.best_validation_score_ = start_score
 
     def _network_attributes(self, x, layer_sizes, unit_of_class, dtype, network):
         """The fitted attributes that predictions read, for the flat weights ``x``.
@@ -1174,23 +1312,38 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         thetas[-1] = thetas[-1][unit_of_class]
         return {**network, "thetas_": thetas}
 
-    def _check_warm_start(self, classes, layer_sizes):
+    def _check_warm_start(self, classes, layer_sizes, incremental=False):
+        """A ValueError unless the network can be continued with these settings.
+
+        ``incremental``: for :meth:`partial_fit`, whose network was built by its
+        first call (or by a fit), not by a warm start.
+        """
+        if incremental:
+            context, previous = "partial_fit", "the first call of partial_fit"
+            remedy = (
+                "the network was built then (or by fit) and cannot change. To start over "
+                "with the new settings, call fit, or partial_fit on a fresh copy: "
+                "sklearn.base.clone(estimator)"
+            )
+        else:
+            context, previous = "warm_start=True", "the previous fit"
+            remedy = "fit with warm_start=False to start anew"
         old_sizes = engine.layer_sizes_of(self.thetas_)
         if old_sizes[0] != layer_sizes[0]:
             raise ValueError(
-                f"warm_start=True: X has {layer_sizes[0]} features but the previous fit "
-                f"had {old_sizes[0]}; fit with warm_start=False to start anew"
+                f"{context}: X has {layer_sizes[0]} features but {previous} had "
+                f"{old_sizes[0]}; {remedy}"
             )
         # Python lists: NumPy < 2 raises when it compares str with int labels.
         if classes.tolist() != self.classes_.tolist():
             raise ValueError(
-                f"warm_start=True: y has classes {classes.tolist()} but the previous fit had "
-                f"{self.classes_.tolist()}; fit with warm_start=False to start anew"
+                f"{context}: y has classes {classes.tolist()} but {previous} had "
+                f"{self.classes_.tolist()}; {remedy}"
             )
         if old_sizes != layer_sizes:
             raise ValueError(
-                f"warm_start=True: hidden_layer_sizes={tuple(layer_sizes[1:-1])} differs from "
-                f"the previous fit's {tuple(old_sizes[1:-1])}; fit with warm_start=False"
+                f"{context}: hidden_layer_sizes={tuple(layer_sizes[1:-1])} differs from "
+                f"{previous}'s {tuple(old_sizes[1:-1])}; {remedy}"
             )
         for name in ("activation", "output_activation"):
             new, old = getattr(self, name), getattr(self, f"{name}_")
@@ -1201,8 +1354,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 new = self._hidden_activation()
             if new != old:
                 raise ValueError(
-                    f"warm_start=True: {name}={new!r} differs from the previous fit's "
-                    f"{old!r}; fit with warm_start=False to start anew"
+                    f"{context}: {name}={new!r} differs from {previous}'s {old!r}; {remedy}"
                 )
 
     def _check_penalty_scale(self, sample_weight, m, dtype):
@@ -1224,7 +1376,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             )
         return scale
 
-    def _learned_nothing(self, loss, x0, x, X, y_encoded, unit_of_class, multilabel):
+    def _learned_nothing(self, objective, x0, x, X, y_encoded, unit_of_class, multilabel):
         """What shows that the network at ``x`` learned nothing, in words, or None.
 
         Returns ``[(cause, remedy key), ...]``; :meth:`_remedy` words the key.
@@ -1234,27 +1386,28 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         where training started (``x0``, from fresh initial weights; None for a
         continued fit) and where it ended. Units saturated from the start
         (unscaled features) never learned; units that saturate while the network
-        fits the data (large weights, little regularisation) did.
+        fits the data (large weights, little regularisation) did. An objective
+        over rows that live elsewhere (a dask cluster) counts them there.
         """
         step = max(1, X.shape[0] // 2000)
-        X, codes = X[::step], y_encoded[::step]
-        # Only these rows of a dask array come to the client.
-        X = X if sparse.issparse(X) else np.asarray(X)
-        Y = _targets.target_matrix(np.asarray(codes), unit_of_class)
+        # The weights act on raw rows: a standardised objective counts on its raw one.
+        objective = getattr(objective, "raw", objective)
+        loss = objective.loss
+        if hasattr(objective, "row_counts"):
+            counts = objective.row_counts(x, x0, step, multilabel)
+        else:
+            Y = _targets.target_matrix(y_encoded[::step], unit_of_class)
+            counts = _targets.RowCounts.of(loss, x, x0, X[::step], Y, multilabel)
         sizes = loss.layer_sizes
-        saturated, at_start = [0] * (len(sizes) - 2), [0] * (len(sizes) - 2)
-        logits = loss.logits(x, X, saturated=saturated)
-        if x0 is not None and any(saturated):
-            loss.logits(x0, X, saturated=at_start)
-        predicted = _targets.predicted_units(logits, multilabel)
         # A prediction is a class, or a label set; the same holds for the rows of Y.
-        top = _largest_share(predicted)
-        majority = _largest_share(Y)
+        top = max(counts.predicted.values()) / counts.rows
+        majority = max(counts.targets.values()) / counts.rows
         causes = []
         if top >= 0.99 and majority <= 0.95:
             what = "label set" if multilabel else "class"
-            shares = np.bincount(codes) / len(codes) if not multilabel else np.ones(1)
-            shares = shares[shares > 0]
+            shares = (
+                np.ones(1) if multilabel else np.array(list(counts.targets.values())) / counts.rows
+            )
             # Imbalanced: a minority of at least 5% that is well below the majority.
             imbalanced = shares.min() >= 0.05 and shares.min() <= 0.5 * shares.max()
             causes.append(
@@ -1265,9 +1418,11 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 )
             )
         state = "dead (zero)" if loss.activation == "relu" else "saturated"
-        for l, (count, count_at_start) in enumerate(zip(saturated, at_start, strict=True)):
-            share = count / (X.shape[0] * sizes[l + 1])
-            if share >= 0.9 and count_at_start / (X.shape[0] * sizes[l + 1]) >= 0.9:
+        for l, (count, count_at_start) in enumerate(
+            zip(counts.saturated, counts.at_start, strict=True)
+        ):
+            share = count / (counts.rows * sizes[l + 1])
+            if share >= 0.9 and count_at_start / (counts.rows * sizes[l + 1]) >= 0.9:
                 causes.append(
                     (
                         f"{share:.0%} of the activations of hidden layer {l + 1} "
@@ -1277,6 +1432,35 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                     )
                 )
         return causes or None
+
+    def _divergence_cause(self, penalty_scale, scale_advice=""):
+        """Why a step of ``learning_rate`` diverged, and the remedy, in words.
+
+        ``scale_advice`` ("" when ``standardize`` is on or the features already
+        look standardised) is added to the advice to decrease ``learning_rate``.
+        """
+        lr = self._learning_rate()
+        # The penalty alone has curvature lambda / sum(w): steps of 2 / that or more
+        # diverge. Below curvature 1 the penalty is weaker than the data term (on
+        # scaled features), which diverges at a smaller step: the step is the cause.
+        if self.solver in ("gd", "sgd") and lr * penalty_scale >= 2 and penalty_scale < 1:
+            why = (
+                f"learning_rate={lr:g} is too large: even the penalty alone diverges at "
+                f"this step (reg_lambda / sum(sample_weight) = {penalty_scale:.3g} needs "
+                f"learning_rate < {2 / penalty_scale:.3g}), and the data term at a smaller "
+                "one. Decrease learning_rate"
+            )
+        elif self.solver in ("gd", "sgd") and lr * penalty_scale >= 2:
+            why = (
+                f"the penalty alone makes it diverge: reg_lambda / sum(sample_weight) = "
+                f"{penalty_scale:.3g} needs learning_rate < {2 / penalty_scale:.3g}. Lower "
+                "reg_lambda (or learning_rate)"
+            )
+        else:
+            why = f"learning_rate={lr:g} is too large for these data. " + _sentence(
+                "Decrease learning_rate", scale_advice
+            )
+        return why
 
     def _warn_about(
         self,
@@ -1302,18 +1486,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         facts = facts or {"penalty_scale": 0.0, "penalty_share": 0.0, "curve": [], "scale": ""}
         name = type(self).__name__
         lr = self._learning_rate()
-        penalty_scale = facts["penalty_scale"]
-        # The penalty alone has curvature lambda / sum(w): steps of 2 / that or more diverge.
-        if self.solver in ("gd", "sgd") and lr * penalty_scale >= 2:
-            why = (
-                f"the penalty alone makes it diverge: reg_lambda / sum(sample_weight) = "
-                f"{penalty_scale:.3g} needs learning_rate < {2 / penalty_scale:.3g}. Lower "
-                "reg_lambda (or learning_rate)"
-            )
-        else:
-            why = f"learning_rate={lr:g} is too large for these data. " + _sentence(
-                "Decrease learning_rate", facts["scale"]
-            )
+        why = self._divergence_cause(facts["penalty_scale"], facts["scale"])
         if x0_kept:  # diverged before any step could be kept
             raise ValueError(
                 f"{name} learned nothing: training diverged at its first step "
@@ -1514,6 +1687,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
         """
         if _validation.is_dask_collection(X):  # a dask array, block by block
             return _dask_predict(self, "predict_log_proba", X)
@@ -1563,6 +1737,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Labels of ``classes_``, or the multilabel indicator matrix.
         """
         if _validation.is_dask_collection(X):  # a dask array, block by block
             return _dask_predict(self, "predict", X)

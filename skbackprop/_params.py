@@ -18,6 +18,9 @@ from ._validation import check_epsilon_init, check_sizes
 def layer_sizes_of(thetas):
     """Return the layer sizes ``[s_1, ..., s_L]`` of a list of Theta matrices.
 
+    The shapes must chain: each matrix has one column more than the previous
+    one has rows (the bias column); anything else is a ValueError.
+
     Parameters
     ----------
     thetas : list or tuple of ndarray
@@ -26,6 +29,11 @@ def layer_sizes_of(thetas):
     Returns
     -------
     layer_sizes : list of int
+        Units per layer, inputs first, outputs last.
+
+    See Also
+    --------
+    init_thetas : Weights for given layer sizes.
 
     Examples
     --------
@@ -126,6 +134,10 @@ def init_thetas(layer_sizes, random_state=None, epsilon_init=None, dtype=np.floa
         ``thetas[l]`` has shape ``(layer_sizes[l + 1], layer_sizes[l] + 1)``.
         They are views into one contiguous vector (see :func:`pack`).
 
+    See Also
+    --------
+    skbackprop.textbook.init_thetas : The same draw, written as the equation.
+
     Examples
     --------
     >>> thetas = init_thetas([2, 5, 5, 2], random_state=0)
@@ -156,13 +168,22 @@ def init_thetas(layer_sizes, random_state=None, epsilon_init=None, dtype=np.floa
 def pack(thetas):
     """Concatenate the Theta matrices into one flat vector (row-major).
 
+    The vector that solvers and :func:`make_objective`'s function take;
+    :func:`unpack` gives the matrices back.
+
     Parameters
     ----------
     thetas : list of ndarray
+        ``thetas[l]`` of shape ``(s_{l+2}, s_{l+1} + 1)``, bias in column 0.
 
     Returns
     -------
     theta_flat : ndarray of shape (n_params,)
+        A new vector, the matrices one after the other.
+
+    See Also
+    --------
+    unpack : The inverse.
 
     Examples
     --------
@@ -176,6 +197,8 @@ def pack(thetas):
 def unpack(theta_flat, layer_sizes):
     """Split a flat vector into Theta matrices that are views of it.
 
+    The inverse of :func:`pack`, without a copy.
+
     Parameters
     ----------
     theta_flat : ndarray of shape (n_params,)
@@ -188,6 +211,10 @@ def unpack(theta_flat, layer_sizes):
     -------
     thetas : list of ndarray
         Views: writing to them writes to ``theta_flat``.
+
+    See Also
+    --------
+    pack : The inverse.
 
     Examples
     --------

@@ -14,6 +14,7 @@ Two kinds of ``y``:
 weights, as in scikit-learn's ``LogisticRegression``.
 """
 
+import collections
 import functools
 import numbers
 
@@ -112,6 +113,55 @@ def predicted_units(Z, multilabel):
     return Z > 0 if multilabel else np.argmax(Z, axis=1)
 
 
+class RowCounts:
+    """What the check that a model learned something counts on some training rows.
+
+    ``rows``, the number of rows; ``saturated`` and ``at_start``, per hidden
+    layer, how many activations pass (almost) no gradient at the weights
+    where training ended and where it started (zeros where the start does not
+    count); ``predicted`` and ``targets``, how many rows each prediction and
+    each target (a unit, or a set of units for multilabel y) has. The counts of
+    disjoint rows add up (``+``): a cluster counts its chunks where they lie.
+    """
+
+    def __init__(self, rows, saturated, at_start, predicted, targets):
+        self.rows, self.saturated, self.at_start = rows, saturated, at_start
+        self.predicted, self.targets = predicted, targets
+
+    @classmethod
+    def of(cls, loss, x, x0, X, Y, multilabel):
+        """The counts on the rows ``X`` (targets ``Y`` in unit order) of ``loss``'s network.
+
+        ``x`` are the weights where training ended, ``x0`` where it started
+        (None: the start does not count).
+        """
+        n_hidden = len(loss.layer_sizes) - 2
+        saturated, at_start = [0] * n_hidden, [0] * n_hidden
+        if X.shape[0] == 0:
+            return cls(0, saturated, at_start, collections.Counter(), collections.Counter())
+        logits = loss.logits(x, X, saturated=saturated)
+        if x0 is not None:
+            loss.logits(x0, X, saturated=at_start)
+        predicted = predicted_units(logits, multilabel)
+        return cls(X.shape[0], saturated, at_start, _value_counts(predicted), _value_counts(Y))
+
+    def __add__(self, other):
+        return RowCounts(
+            self.rows + other.rows,
+            [a + b for a, b in zip(self.saturated, other.saturated, strict=True)],
+            [a + b for a, b in zip(self.at_start, other.at_start, strict=True)],
+            self.predicted + other.predicted,
+            self.targets + other.targets,
+        )
+
+
+def _value_counts(values):
+    """How many times each value (of a vector) or row (of a matrix) occurs: a Counter."""
+    uniques, counts = np.unique(values, axis=0 if values.ndim == 2 else None, return_counts=True)
+    keys = [row.tobytes() for row in uniques] if values.ndim == 2 else uniques.tolist()
+    return collections.Counter(dict(zip(keys, counts.tolist(), strict=True)))
+
+
 def output_unit_order(X, codes, sample_weight, n_classes):
     """Which class each output unit stands for: ``unit_class[j]``.
 
@@ -132,42 +182,92 @@ def output_unit_order(X, codes, sample_weight, n_classes):
     # cost as much memory as a float64 one-hot Y.
     membership = sparse.csr_array((weights, (codes, np.arange(m))), shape=(n_classes, m))
     with np.errstate(over="ignore", invalid="ignore"):
-        centroids = _dense(membership @ X)
-    if not np.isfinite(centroids).all():
+        sums = _sparse_rows(membership @ X)
+    if not np.isfinite(sums.data).all():
         # |x| near the float limit: sums of the columns scaled to [-1, 1]
         # keep the order of the means.
         column_max = _dense(abs(X).max(axis=0)).ravel()
         column_max[column_max == 0] = 1.0
         scaled = X.multiply(1 / column_max).tocsr() if sparse.issparse(X) else X / column_max
-        centroids = _dense(membership @ scaled)
+        sums = _sparse_rows(membership @ scaled)
+    return _lexicographic_order(_centroid_keys(sums, class_weight))
+
+
+def _sparse_rows(a):
+    """``a`` (a dense or sparse matrix) as a CSR array without duplicate entries."""
+    a = sparse.csr_array(a)
+    a.sum_duplicates()
+    return a
+
+
+def _centroid_keys(sums, class_weight):
+    """The sort keys of the classes: ``-class_weight``, then the rounded centroids.
+
+    ``sums`` (CSR, one row per class) are the classes' weighted sums of X.
+    The keys are a CSR array of one row per class, column 0 the negated class
+    weight: with (sparse) features by the million, a dense classes x features
+    matrix would take far more memory than X and the weights. Each stored
+    value goes through the same floating-point operations as it would in a
+    dense matrix; the values not stored are the zeros that the dense matrix
+    would hold, so the order is the same.
+    """
+    rows = np.repeat(np.arange(sums.shape[0]), np.diff(sums.indptr))
+    columns = sums.indices
+    centroids = sums.data.astype(np.float64, copy=True)
     present = class_weight > 0
-    centroids[present] /= class_weight[present, None]
+    divide = present[rows]
+    centroids[divide] /= class_weight[rows[divide]]
+    # Class totals that are equal but for the rounding of their sums (the
+    # classes of "balanced" class weights, each weighing sum(w) / K) tie, and
+    # the centroids decide, whether rows are weighted or repeated.
+    if class_weight.max() > 0:
+        class_weight = np.round(class_weight / class_weight.max(), 9)
     # Rounded to 9 digits of each column's scale, so that the rounding of the
     # sums, which depends on the row order, does not decide: classes that
     # share a constant column (all-zero pixels, say) tie there exactly, and
     # the next column decides.
-    column_scale = np.abs(centroids).max(axis=0)
+    column_scale = np.zeros(sums.shape[1])
+    np.maximum.at(column_scale, columns, np.abs(centroids))
     column_scale[~(column_scale > 0)] = 1.0
-    centroids = np.round(centroids / column_scale, 9)
-    return _lexicographic_order(np.column_stack([-class_weight, centroids]))
+    centroids = np.round(centroids / column_scale[columns], 9)
+    keys = sparse.hstack(
+        [
+            sparse.csr_array(-class_weight[:, None]),
+            sparse.csr_array((centroids, columns, sums.indptr), shape=sums.shape),
+        ],
+        format="csr",
+    )
+    keys.eliminate_zeros()  # -0.0 too: it ties with 0.0, as in a dense key
+    keys.sort_indices()
+    return keys
 
 
 def _lexicographic_order(keys):
-    """The stable order of the rows of ``keys``, compared column by column.
+    """The stable order of the rows of the CSR array ``keys``, compared column by column.
 
-    ``np.lexsort`` would do, but it takes one array per column: with 100,000
-    (sparse) features it allocates hundreds of MiB. Rows are few; a comparison
-    finds the first column where two rows differ.
+    ``np.lexsort`` would do on a dense matrix, but it takes one array per
+    column: with 100,000 (sparse) features it allocates hundreds of MiB. Rows
+    are few; a comparison finds the first column where two rows differ, a
+    value not stored being 0.
     """
 
+    def row(k):
+        lo, hi = keys.indptr[k], keys.indptr[k + 1]
+        return keys.indices[lo:hi], keys.data[lo:hi]
+
     def compare(a, b):
-        differ = np.flatnonzero(keys[a] != keys[b])
+        (columns_a, values_a), (columns_b, values_b) = row(a), row(b)
+        columns = np.union1d(columns_a, columns_b)
+        key_a, key_b = np.zeros(len(columns)), np.zeros(len(columns))
+        key_a[np.searchsorted(columns, columns_a)] = values_a
+        key_b[np.searchsorted(columns, columns_b)] = values_b
+        differ = np.flatnonzero(key_a != key_b)
         if differ.size == 0:
             return 0
         j = differ[0]
-        return -1 if keys[a, j] < keys[b, j] else 1
+        return -1 if key_a[j] < key_b[j] else 1
 
-    return np.array(sorted(range(len(keys)), key=functools.cmp_to_key(compare)), dtype=np.intp)
+    return np.array(sorted(range(keys.shape[0]), key=functools.cmp_to_key(compare)), dtype=np.intp)
 
 
 def _dense(a):

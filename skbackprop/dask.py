@@ -9,13 +9,13 @@ dask array:
   by rows trains where the chunks live. For every evaluation of the cost the
   client scatters the weights to the workers; each worker computes the
   *unnormalised* data-term sums of its chunks with the engine's own
-  :class:`~skbackprop._loss.NetworkLoss`; the client adds them in chunk order
+  ``NetworkLoss``; the client adds them in chunk order
   and applies the penalty once (:class:`DaskObjective`). The solvers do not
   know the difference, so gd and the scipy methods give the in-memory fit up to
   the order of summation; sgd and adam draw their mini-batches on the workers
   (one round trip per mini-batch). ``X`` never comes to the client: only the
-  class list, per-class sums, gradients, and a sample of at most about 2000
-  rows (the check that the model learned something) do.
+  class list, per-class sums, gradients, and the counts of the check that the
+  model learned something (made by each chunk on its worker) do.
 - Early stopping keeps its validation rows on the workers too. The labels (and
   weights) come to the client, which draws the same stratified split as in
   memory; the rows are selected and kept on the workers, which score them after
@@ -36,6 +36,7 @@ run on a cluster under ``joblib.parallel_config(backend="dask")``.
 import copy
 import importlib
 import threading
+from collections import Counter
 
 import numpy as np
 from scipy import sparse
@@ -73,6 +74,9 @@ _MAX_CACHED_LOSSES = 4
 def require(modules=("dask.array", "distributed")):
     """Import the optional dependencies, or raise an ImportError naming the extra.
 
+    Every entry point of this module calls it first, so that a missing dask says
+    which extra to install (``pip install "skbackprop[dask]"``).
+
     Parameters
     ----------
     modules : sequence of str, default=("dask.array", "distributed")
@@ -81,6 +85,11 @@ def require(modules=("dask.array", "distributed")):
     Returns
     -------
     modules : list of module
+        The imported modules, in the order asked.
+
+    See Also
+    --------
+    make_objective : The first user of these modules.
 
     Examples
     --------
@@ -283,6 +292,16 @@ def _part_loss_gradient(part, theta, config, need_grad, rows=None, share=1.0):
     return J, (None if grad is None else grad.copy())
 
 
+def _part_counts(part, theta, theta0, config, step, offset, multilabel):
+    """A chunk's counts for the learned-nothing check: its rows among every ``step``-th.
+
+    ``offset`` is the chunk's first row in the whole data.
+    """
+    X, Y = part[0], part[1]
+    rows = slice((-offset) % step, None, step)
+    return _targets.RowCounts.of(_worker_loss(config), theta, theta0, X[rows], Y[rows], multilabel)
+
+
 class DaskObjective:
     """The cost ``J`` over row chunks that stay on the workers of a dask cluster.
 
@@ -294,6 +313,39 @@ class DaskObjective:
     adds the chunks' sums in chunk order and the penalty once. The gradient
     returned is a buffer, overwritten by the next call. Build it with
     :func:`make_objective`; :meth:`close` releases the chunks.
+
+    Parameters
+    ----------
+    loss : NetworkLoss
+        The engine's loss of the network (layer sizes, activations, dtype), which
+        the workers rebuild from its configuration.
+    parts : list of distributed.Future
+        One future per row chunk: the chunk's ``(X, Y, row weights)`` on a worker.
+    chunk_rows : sequence of int
+        Rows of each chunk, in order.
+    reg_scale : float
+        The penalty's factor, ``reg_lambda`` divided by the total sample weight.
+    client : distributed.Client
+        The client that holds ``parts``.
+
+    See Also
+    --------
+    make_objective : Build one from dask arrays.
+    skbackprop.engine.make_objective : The in-memory objective.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> from distributed import Client
+    >>> from skbackprop.dask import DaskObjective, make_objective
+    >>> client = Client(processes=False, n_workers=1, threads_per_worker=1,
+    ...                 dashboard_address=None)
+    >>> X = da.from_array(np.eye(4)[:, :2], chunks=2)
+    >>> Y = da.from_array(np.eye(2)[[0, 1, 0, 1]], chunks=2)
+    >>> fun = make_objective(X, Y, [2, 2])
+    >>> isinstance(fun, DaskObjective), fun.n_samples, len(fun.parts)
+    (True, 4, 2)
+    >>> fun.close(); client.close()
     """
 
     def __init__(self, loss, parts, chunk_rows, reg_scale, client):
@@ -321,10 +373,38 @@ class DaskObjective:
         return [(k, None) for k in range(len(self.parts))]
 
     def cost(self, theta_flat):
+        """Return the cost ``J`` over all rows, without the gradient.
+
+        Parameters
+        ----------
+        theta_flat : ndarray of shape (n_params,)
+            The weights, as :func:`skbackprop.engine.pack` makes them.
+
+        Returns
+        -------
+        J : float
+            The cost, data term plus penalty.
+        """
         J, _ = self._evaluate(theta_flat, False, self._all_parts(), 1.0)
         return J
 
     def batch(self, theta_flat, rows):
+        """Return ``(J, gradient)`` estimated from some rows, with the full penalty.
+
+        Parameters
+        ----------
+        theta_flat : ndarray of shape (n_params,)
+            The weights, as :func:`skbackprop.engine.pack` makes them.
+        rows : slice or ndarray of int
+            The rows of the mini-batch, numbered over all chunks.
+
+        Returns
+        -------
+        J : float
+            The mini-batch's data term plus the penalty of all rows.
+        gradient : ndarray of shape (n_params,)
+            Its gradient; a buffer, overwritten by the next call.
+        """
         tasks, b = [], 0
         if isinstance(rows, slice):
             start, stop, _ = rows.indices(self.n_samples)
@@ -379,6 +459,47 @@ class DaskObjective:
             J = np.inf
         return J, grad
 
+    def row_counts(self, theta_flat, theta0_flat, step, multilabel):
+        """The :class:`~skbackprop._targets.RowCounts` of every ``step``-th row.
+
+        What the estimator's check that the model learned something counts on
+        the rows ``X[::step]`` in memory, counted by each chunk on its worker
+        (forward passes at ``theta_flat`` and, unless None, ``theta0_flat``);
+        only the counts come to the client.
+
+        Parameters
+        ----------
+        theta_flat : ndarray of shape (n_params,)
+            The fitted weights, packed.
+        theta0_flat : ndarray of shape (n_params,) or None
+            The weights where the fit started, packed; None when the fit
+            continued another (a warm start), whose start is not counted.
+        step : int
+            Every ``step``-th row of the data is counted.
+        multilabel : bool
+            Whether the outputs are labels of a multilabel ``y``.
+
+        Returns
+        -------
+        RowCounts
+            The chunks' counts, added.
+        """
+        sent = [
+            None if theta is None else _send(self.client, np.asarray(theta, dtype=self.loss.dtype))
+            for theta in (theta_flat, theta0_flat)
+        ]
+        futures = [
+            self.client.submit(
+                _part_counts, part, *sent, self._config, step, offset, multilabel, pure=False
+            )
+            for part, offset in zip(self.parts, self.offsets[:-1], strict=True)
+        ]
+        n_hidden = len(self.layer_sizes) - 2
+        counts = _targets.RowCounts(0, [0] * n_hidden, [0] * n_hidden, Counter(), Counter())
+        for part_counts in self.client.gather(futures):
+            counts += part_counts
+        return counts
+
     def close(self):
         """Release the chunks held on the workers."""
         self.client.cancel(self.parts)
@@ -429,20 +550,31 @@ def make_objective(
 
     Parameters
     ----------
-    X : dask array of shape (m, s_1), chunked by rows
+    X : dask array of shape (m, s_1)
+        Samples, chunked by rows.
     Y : dask array of shape (m, K)
         Targets, chunked like ``X``'s rows (a bool matrix is used as it is).
     layer_sizes : sequence of int
+        ``[s_1, ..., s_L]`` with ``s_L == K``.
     reg_lambda : float, default=0.0
+        The regularisation strength lambda.
     activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
+        Activation of the hidden units.
     output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+        Output units: independent sigmoids or a softmax.
     sample_weight : dask array of shape (m,) or None, default=None
+        Weights of the samples, chunked like ``X``'s rows.
     client : distributed.Client or None, default=None
         None: the default client.
 
     Returns
     -------
     fun : DaskObjective
+        ``fun(theta_flat)`` returns ``(J, gradient)``; close it when done.
+
+    See Also
+    --------
+    skbackprop.engine.make_objective : The in-memory objective.
 
     Examples
     --------
@@ -733,7 +865,7 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
             np.asarray(v) if is_dask_collection(v) else v for v in (X_val, y_val, sample_weight_val)
         )
         X_val, y_val, sample_weight_val = estimator._check_validation_set(
-            X_val, y_val, sample_weight_val, False
+            X_val, y_val, sample_weight_val, False, dtype=X.dtype
         )
         validation = (X_val, _targets.encode(y_val, classes, "y_val"), sample_weight_val)
     elif estimator.early_stopping:
@@ -743,7 +875,7 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
         # rows themselves are selected on the workers.
         codes_memory, weights_memory = dask.compute(codes, weights)
         train, _, _, (val, _, _) = estimator._split(
-            np.arange(X.shape[0]), codes_memory, weights_memory, rng
+            np.arange(X.shape[0]), codes_memory, weights_memory, rng, classes=classes
         )
         del codes_memory, weights_memory
         # Persisted, neither needs X any longer, and the workers release it.

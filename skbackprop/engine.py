@@ -31,7 +31,7 @@ Samples are stored as rows, so in code ``Z = A @ Theta.T`` for a block of rows
 ``A``. Rows are processed in blocks whose buffers are allocated once and keep
 their column of ones, so one product gives both the weight and the bias gradient;
 large problems spread the blocks over threads. This module is the public face of
-that machinery: :class:`skbackprop._loss.NetworkLoss` evaluates the cost on
+that machinery: ``skbackprop._loss.NetworkLoss`` evaluates the cost on
 whatever rows it is given, and :func:`make_objective` binds it to fixed data.
 """
 
@@ -87,9 +87,13 @@ def make_objective(
     layer_sizes : sequence of int
         ``[s_1, ..., s_L]`` with ``s_L == K``.
     reg_lambda : float, default=0.0
+        The regularisation strength lambda.
     activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
+        Activation of the hidden units.
     output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+        Output units: independent sigmoids or a softmax.
     sample_weight : ndarray of shape (m,) or None, default=None
+        Weights of the samples; averages become weighted averages.
     n_threads : int or None, default=None
         Threads that share the rows, each summing its own part of them. None
         splits large problems into parts by their size alone, so that the result
@@ -106,6 +110,11 @@ def make_objective(
         so large that a value overflows. ``fun.cost(theta_flat)`` returns ``J``
         alone, from a forward pass; ``fun.n_threads`` tells how many threads it
         uses.
+
+    See Also
+    --------
+    cost_and_gradient : The same numbers for one set of weights.
+    pack : The flat vector ``fun`` takes.
 
     Examples
     --------
@@ -183,11 +192,16 @@ def cost_and_gradient(
 ):
     """Cost ``J`` and its gradient, from one forward and one backward pass.
 
+    The numbers of :func:`skbackprop.textbook.cost` and
+    :func:`skbackprop.textbook.backpropagate`, computed stably from the output
+    pre-activations, in row blocks and in the input's floating dtype.
+
     Parameters
     ----------
     thetas : list of ndarray
         ``thetas[l]`` of shape ``(s_{l+2}, s_{l+1} + 1)``, bias in column 0.
     X : ndarray of shape (m, s_1)
+        Samples, one per row.
     Y : ndarray of shape (m, K)
         Targets: ``Y[i, k] = 1`` if sample ``i`` is of class ``k``, else 0.
     reg_lambda : float, default=0.0
@@ -203,8 +217,15 @@ def cost_and_gradient(
     Returns
     -------
     J : float
+        The cost, data term plus penalty.
     grads : list of ndarray
         ``dJ/dTheta^(l)``, shaped like ``thetas``.
+
+    See Also
+    --------
+    cost : The cost alone, from a forward pass.
+    gradient_check : Compare these gradients with finite differences.
+    make_objective : The same as a function of the flat weights, for solvers.
 
     Examples
     --------
@@ -233,11 +254,34 @@ def cost(
 ):
     """Cost ``J`` of the network on ``(X, Y)``: a forward pass only.
 
-    Parameters are those of :func:`cost_and_gradient`.
+    The number of :func:`skbackprop.textbook.cost`, computed stably from the
+    output pre-activations.
+
+    Parameters
+    ----------
+    thetas : list of ndarray
+        ``thetas[l]`` of shape ``(s_{l+2}, s_{l+1} + 1)``, bias in column 0.
+    X : ndarray of shape (m, s_1)
+        Samples, one per row.
+    Y : ndarray of shape (m, K)
+        Targets: ``Y[i, k] = 1`` if sample ``i`` is of class ``k``, else 0.
+    reg_lambda : float, default=0.0
+        The regularisation strength lambda.
+    activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
+        Activation of the hidden units.
+    sample_weight : ndarray of shape (m,) or None, default=None
+        Weights of the samples; averages become weighted averages.
+    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+        Output units: independent sigmoids or a softmax.
 
     Returns
     -------
     J : float
+        The cost, data term plus penalty.
+
+    See Also
+    --------
+    cost_and_gradient : The cost and its gradient.
 
     Examples
     --------
@@ -252,19 +296,29 @@ def cost(
 
 
 def forward_logits(thetas, X, activation="sigmoid"):
-    """Pre-activations ``z^(L)`` of the output layer.
+    """Compute the pre-activations ``z^(L)`` of the output layer.
+
+    Forward propagation up to the last layer's weighted sums, before its
+    activation: what :func:`log_output_activations` turns into ``log h``.
 
     Parameters
     ----------
     thetas : list of ndarray
+        ``thetas[l]`` of shape ``(s_{l+2}, s_{l+1} + 1)``, bias in column 0.
     X : ndarray of shape (m, s_1)
+        Samples, one per row.
     activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
+        Activation of the hidden units.
 
     Returns
     -------
     Z : ndarray of shape (m, K)
         Where a product overflows (inputs near the float limit), ``+-inf``, or
         NaN if its sign is undetermined; no warning is emitted.
+
+    See Also
+    --------
+    forward : The output activations themselves.
 
     Examples
     --------
@@ -282,17 +336,28 @@ def forward_logits(thetas, X, activation="sigmoid"):
 def forward(thetas, X, activation="sigmoid", *, output_activation="sigmoid"):
     """Forward propagation: the hypothesis ``h_Theta(X) = a^(L)``.
 
+    Computed as ``exp(log h)`` from the output pre-activations, so a saturated
+    unit gives 0 or 1 without a warning.
+
     Parameters
     ----------
     thetas : list of ndarray
+        ``thetas[l]`` of shape ``(s_{l+2}, s_{l+1} + 1)``, bias in column 0.
     X : ndarray of shape (m, s_1)
+        Samples, one per row.
     activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
+        Activation of the hidden units.
     output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+        Output units: independent sigmoids or a softmax.
 
     Returns
     -------
     H : ndarray of shape (m, K)
         Output activations.
+
+    See Also
+    --------
+    skbackprop.textbook.forward_propagate : The same, written as the equations.
 
     Examples
     --------
@@ -307,6 +372,9 @@ def forward(thetas, X, activation="sigmoid", *, output_activation="sigmoid"):
 def log_output_activations(Z, output_activation="sigmoid"):
     """``log h`` of the output units, from their logits, without a warning.
 
+    Computed from ``z`` directly (``-log(1 + exp(-z))`` for a sigmoid,
+    ``z - logsumexp(z)`` for a softmax), so it never takes ``log(0)``.
+
     Parameters
     ----------
     Z : ndarray of shape (m, K)
@@ -314,10 +382,16 @@ def log_output_activations(Z, output_activation="sigmoid"):
         that overflowed to +-inf counts as the float limit (a softmax would
         otherwise compute inf - inf); a NaN logit gives NaN.
     output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+        Output units: independent sigmoids or a softmax.
 
     Returns
     -------
     log_H : ndarray of shape (m, K)
+        The logarithms of the output activations.
+
+    See Also
+    --------
+    forward_logits : The logits this function takes.
 
     Examples
     --------
@@ -341,17 +415,26 @@ def _check_epsilon(epsilon):
 def numerical_gradient(fun, theta_flat, epsilon=1e-5):
     """Centred finite differences ``(J(theta + e) - J(theta - e)) / (2 epsilon)``.
 
+    Two evaluations of ``fun`` per weight, one weight at a time: for checking
+    gradients on small networks.
+
     Parameters
     ----------
     fun : callable
         ``fun(theta_flat) -> J``.
     theta_flat : ndarray of shape (n_params,)
+        The point, all weights in one vector (:func:`pack`).
     epsilon : float, default=1e-5
         Finite-difference step, > 0.
 
     Returns
     -------
     grad : ndarray of shape (n_params,)
+        The estimated gradient.
+
+    See Also
+    --------
+    gradient_check : Compare it with backpropagation's gradient.
 
     Examples
     --------
@@ -392,14 +475,33 @@ def gradient_check(
 
     Parameters
     ----------
-    thetas, X, Y, reg_lambda, activation, sample_weight, output_activation
-        As for :func:`cost_and_gradient`. Computed in float64.
+    thetas : list of ndarray
+        ``thetas[l]`` of shape ``(s_{l+2}, s_{l+1} + 1)``, bias in column 0;
+        computed in float64.
+    X : ndarray of shape (m, s_1)
+        Samples, one per row.
+    Y : ndarray of shape (m, K)
+        Targets: ``Y[i, k] = 1`` if sample ``i`` is of class ``k``, else 0.
+    reg_lambda : float, default=0.0
+        The regularisation strength lambda.
+    activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
+        Activation of the hidden units.
+    sample_weight : ndarray of shape (m,) or None, default=None
+        Weights of the samples; averages become weighted averages.
+    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+        Output units: independent sigmoids or a softmax.
     epsilon : float, default=1e-5
         Finite-difference step, > 0.
 
     Returns
     -------
     relative_difference : float
+        ``||g_bp - g_fd|| / ||g_bp + g_fd||``.
+
+    See Also
+    --------
+    numerical_gradient : The finite differences.
+    cost_and_gradient : The backpropagated gradient.
 
     Examples
     --------

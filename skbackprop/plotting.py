@@ -48,6 +48,76 @@ def _fitted_network(estimator):
     return estimator
 
 
+def _legend_off_the_lines(ax, handles, axes):
+    """Put the legend of ``ax`` where it covers the fewest lines of all ``axes``.
+
+    matplotlib's ``loc="best"`` looks at the lines of ``ax`` only, so a legend
+    can cover a curve drawn on a twin axes. Here every line of every axes
+    counts: of matplotlib's standard places, then of a grid of places inside the
+    axes, the one crossed by the fewest lines wins, then the one over the fewest
+    of their points (the standard places first where they tie).
+    """
+    legend = ax.legend(handles=handles, loc="best", fontsize="small")
+    get_renderer = getattr(ax.figure.canvas, "get_renderer", None)
+    if get_renderer is None:  # a backend that cannot measure: matplotlib's choice
+        return legend
+    from matplotlib.path import Path
+
+    renderer = get_renderer()
+    paths = []
+    for axis in axes:
+        if axis is None:
+            continue
+        axis.get_xlim(), axis.get_ylim()  # settle the autoscaled limits
+        for line in axis.get_lines():
+            points = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
+            points = points[np.isfinite(points).all(axis=1)]
+            if len(points) > 1:
+                paths.append(Path(points))
+
+    def cost(place, anchor):
+        legend.set_bbox_to_anchor(anchor, transform=ax.transAxes)
+        _set_loc(legend, place)
+        box = legend.get_window_extent(renderer)
+        crossed = sum(path.intersects_bbox(box, filled=False) for path in paths)
+        return crossed, sum(box.count_contains(path.vertices) for path in paths)
+
+    box = legend.get_window_extent(renderer)
+    width = min(box.width / max(ax.bbox.width, 1.0), 1.0)
+    height = min(box.height / max(ax.bbox.height, 1.0), 1.0)
+    candidates = [(place, (0.0, 0.0, 1.0, 1.0)) for place in _LEGEND_PLACES]
+    candidates += [
+        ("lower left", (x, y))
+        for y in np.linspace(0.02, max(0.98 - height, 0.02), 7)
+        for x in np.linspace(0.02, max(0.98 - width, 0.02), 7)
+    ]
+    best = min(candidates, key=lambda candidate: cost(*candidate))
+    legend.set_bbox_to_anchor(best[1], transform=ax.transAxes)
+    _set_loc(legend, best[0])
+    return legend
+
+
+def _set_loc(legend, place):
+    """``legend.set_loc(place)``, which matplotlib < 3.8 does not have."""
+    if hasattr(legend, "set_loc"):
+        legend.set_loc(place)
+    else:
+        legend._loc = legend.codes[place]
+
+
+_LEGEND_PLACES = (
+    "upper right",
+    "upper left",
+    "lower left",
+    "lower right",
+    "center right",
+    "center left",
+    "upper center",
+    "lower center",
+    "center",
+)
+
+
 class LossCurveDisplay:
     """The loss during training, and the validation loss and score of early stopping.
 
@@ -96,8 +166,8 @@ class LossCurveDisplay:
 
     See Also
     --------
-    NetworkWeightsDisplay : the fitted weights, one panel per layer.
-    sklearn.inspection.DecisionBoundaryDisplay : decision boundaries of any classifier.
+    NetworkWeightsDisplay : The fitted weights, one panel per layer.
+    sklearn.inspection.DecisionBoundaryDisplay : Decision boundaries of any classifier.
 
     Notes
     -----
@@ -249,7 +319,7 @@ dict, default=None
             # The loss axes on top, so that its legend is not hidden by the score line.
             ax.set_zorder(self.score_ax_.get_zorder() + 1)
             ax.patch.set_visible(False)
-        ax.legend(handles=handles, loc="best", fontsize="small")
+        _legend_off_the_lines(ax, handles, [ax, self.score_ax_])
 
         self.ax_ = ax
         self.figure_ = ax.figure
@@ -282,9 +352,18 @@ dict, default=None
         estimator : BackpropClassifier, MLPClassifier or Pipeline
             Fitted; of a Pipeline, the last step is drawn. ``MLPClassifier``
             records a loss curve for the solvers "sgd" and "adam" only.
-        ax, name, log_scale, show_scores, line_kwargs, validation_line_kwargs, \
-score_line_kwargs, best_marker_kwargs
-            As in :meth:`plot`.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
+        name : str, default=None
+            Prefix of the legend's labels.
+        log_scale : bool or {"y", "x", "both"}, default=False
+            Logarithmic loss axis (True or "y"), iteration axis ("x"), or both.
+        show_scores : bool, default=True
+            Draw the validation scores (when there are any) on a second y axis.
+        line_kwargs, validation_line_kwargs, score_line_kwargs, best_marker_kwargs : \
+dict, default=None
+            Keyword arguments of matplotlib's ``plot`` (``axvline`` for the
+            marker), overriding the defaults (``label`` included).
 
         Returns
         -------
@@ -374,7 +453,8 @@ class NetworkWeightsDisplay:
     thetas : list of array-like
         ``thetas[l]`` of shape ``(s_{l+1}, s_l + 1)``, bias weights in column 0.
     output_labels : array-like of shape (s_L,), default=None
-        Names of the output units (e.g. the classes), used as tick labels.
+        Names of the output units (e.g. the classes), shown beside their numbers
+        (``"1: setosa"``): every layer's units are numbered from 1.
 
     Attributes
     ----------
@@ -391,7 +471,7 @@ class NetworkWeightsDisplay:
 
     See Also
     --------
-    LossCurveDisplay : the loss during training.
+    LossCurveDisplay : The loss during training.
 
     Examples
     --------
@@ -496,9 +576,12 @@ class NetworkWeightsDisplay:
             axis.set_xlabel(f"unit in layer {l} (j; 0 = bias)")
             ylabel = f"unit in layer {l + 1} (i)"
             if l == n_layers and self.output_labels is not None and len(self.output_labels) == rows:
+                # numbered from 1 like every other unit, the class beside the number
                 axis.set_yticks(np.arange(1, rows + 1))
-                axis.set_yticklabels([str(label) for label in self.output_labels])
-                ylabel = f"unit in layer {l + 1} (class)"
+                axis.set_yticklabels(
+                    [f"{i}: {label}" for i, label in enumerate(self.output_labels, start=1)]
+                )
+                ylabel = f"unit in layer {l + 1} (i: class)"
             axis.set_ylabel(ylabel)
 
         figure = axes[0].figure
@@ -530,8 +613,17 @@ class NetworkWeightsDisplay:
         ----------
         estimator : BackpropClassifier, MLPClassifier or Pipeline
             Fitted; of a Pipeline, the last step is drawn.
-        ax, cmap, vmax, colorbar, imshow_kwargs
-            As in :meth:`plot`.
+        ax : matplotlib Axes or sequence of Axes, default=None
+            One axes per weight matrix; a new figure, one row of panels, when None.
+        cmap : str or matplotlib Colormap, default="RdBu_r"
+            A diverging colour map: weights near 0 are white.
+        vmax : float, default=None
+            The weight drawn with the strongest colour; by default the largest
+            absolute weight of all layers.
+        colorbar : bool, default=True
+            Add one colour bar for all panels.
+        imshow_kwargs : dict, default=None
+            Keyword arguments of matplotlib's ``imshow``, overriding the defaults.
 
         Returns
         -------
@@ -558,7 +650,7 @@ class NetworkWeightsDisplay:
         >>> [image.get_array().shape for image in display.images_]  # 4-5-3
         [(5, 5), (3, 6)]
         >>> [label.get_text() for label in display.axes_[-1].get_yticklabels()]
-        ['0', '1', '2']
+        ['1: 0', '2: 1', '3: 2']
         >>> plt.close(display.figure_)
         """
         estimator = _fitted_network(estimator)

@@ -1,9 +1,11 @@
 """Backpropagation as the equations write it: a module to read, not to run fast.
 
-Each function below is one equation of the seed notebook (the document this
-project grew from), written on whole matrices, with the notebook's step in its
-docstring. Nothing here is tuned: no buffers, no threads, no in-place updates,
-no import beyond NumPy. Read it next to the notebook; for work, use
+Each function below is one equation of the seed (the walk-through this project
+grew from), written on whole matrices, with the seed's step in its docstring.
+Nothing here is tuned: no buffers, no threads, no in-place updates, no import
+beyond NumPy. Read it next to the gallery's walk-through,
+:ref:`sphx_glr_auto_examples_plot_walkthrough.py` (``examples/plot_walkthrough.py``),
+which runs every function on the seed's moons; for work, use
 :func:`skbackprop.engine.cost_and_gradient` or
 :class:`skbackprop.BackpropClassifier`, which compute the same numbers (the tests
 hold the engine to this module to a relative 1e-12), faster, and without
@@ -16,7 +18,7 @@ matrices ``thetas = [Theta^(1), ..., Theta^(L-1)]``. ``Theta^(l)`` has shape
 ``(s_{l+1}, s_l + 1)``; column 0 holds the weights of the bias unit, whose value
 is always 1. Sample ``i`` is row ``i`` of ``X`` (shape ``(m, s_1)``) and of the
 targets ``Y`` (shape ``(m, K)``, ``K = s_L``, a 1 in the column of its class),
-so the notebook's column vector ``Theta a`` becomes the row form ``A @ Theta.T``::
+so the seed's column vector ``Theta a`` becomes the row form ``A @ Theta.T``::
 
     a^(1) = x                                        forward_propagate
     z^(l+1) = Theta^(l) [1, a^(l)]
@@ -31,7 +33,7 @@ so the notebook's column vector ``Theta a`` becomes the row form ``A @ Theta.T``
 
 Where this module and skbackprop part from the seed's code
 -----------------------------------------------------------
-The notebook's code is a teaching sketch; five of its choices are worth knowing
+The seed's code is a teaching sketch; five of its choices are worth knowing
 before you copy them.
 
 1. **log(0) at saturated units.** Its cost takes ``log(h)`` and ``log(1 - h)``
@@ -43,7 +45,7 @@ before you copy them.
    finite for every finite ``z`` (:func:`skbackprop.engine.cost`).
 2. **Regularisation written but never trained with.** Its cost and gradient
    accept ``lambda``, but its training loop calls both without it, so every run
-   in the notebook is unregularised (and the gradient adds a term of zeros at
+   in the seed is unregularised (and the gradient adds a term of zeros at
    every step). :func:`train` passes ``reg_lambda`` to both;
    ``BackpropClassifier(reg_lambda=...)`` puts it in the cost every solver
    minimises.
@@ -51,7 +53,7 @@ before you copy them.
    ``sigmoid(z)`` twice, on pre-activations whose sigmoid forward propagation has
    already stored. :func:`sigmoid_gradient` evaluates it once; the engine writes
    ``g'`` in terms of the stored activation, ``a (1 - a)``, and never recomputes
-   it. (Like the notebook's loop, :func:`train` runs forward propagation twice per
+   it. (Like the seed's loop, :func:`train` runs forward propagation twice per
    step, once in :func:`cost` and once in :func:`backpropagate`, so that each
    stays one equation; :func:`skbackprop.engine.cost_and_gradient` does one pass.)
 4. **The one-hot targets rebuilt from each call's labels.** Its cost and
@@ -119,6 +121,10 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     ndarray
         ``g(z)``, in ``[0, 1]``, shaped like ``z``.
 
+    See Also
+    --------
+    sigmoid_gradient : Its derivative.
+
     Examples
     --------
     >>> import numpy as np
@@ -143,6 +149,10 @@ def sigmoid_gradient(z: np.ndarray) -> np.ndarray:
     -------
     ndarray
         ``g'(z)``, in ``[0, 1/4]``, shaped like ``z``.
+
+    See Also
+    --------
+    sigmoid : The activation itself.
 
     Examples
     --------
@@ -169,6 +179,11 @@ def init_epsilon(shape: tuple[int, int]) -> float:
     Returns
     -------
     float
+        The half-width ``eps``.
+
+    See Also
+    --------
+    init_thetas : The weights drawn in ``[-eps, eps]``.
 
     Examples
     --------
@@ -200,6 +215,11 @@ def init_thetas(layer_sizes: Sequence[int], random_state: int | None = None) -> 
     thetas : list of ndarray
         ``thetas[l]`` is ``Theta^(l+1)``, of shape
         ``(layer_sizes[l + 1], layer_sizes[l] + 1)``, bias weights in column 0.
+
+    See Also
+    --------
+    init_epsilon : The half-width of each matrix's range.
+    skbackprop.engine.init_thetas : The same draws, for the engine.
 
     Examples
     --------
@@ -239,6 +259,7 @@ def forward_propagate(
     thetas : list of ndarray
         ``Theta^(1), ..., Theta^(L-1)``.
     X : ndarray of shape (m, s_1)
+        Samples, one per row.
 
     Returns
     -------
@@ -249,6 +270,11 @@ def forward_propagate(
         ``A[l]`` is ``a^(l+1)``, ``L`` entries. The input and hidden layers carry
         the bias column of ones in front, as in the seed (``A[0]`` is
         ``[1, X]``); ``A[-1]`` is ``h_Theta(X)``, of shape ``(m, K)``, without one.
+
+    See Also
+    --------
+    sigmoid : The activation ``g``.
+    skbackprop.engine.forward : The same ``h``, fast.
 
     Examples
     --------
@@ -295,7 +321,9 @@ def cost(
     Parameters
     ----------
     thetas : list of ndarray
+        ``Theta^(1), ..., Theta^(L-1)``, bias weights in column 0.
     X : ndarray of shape (m, s_1)
+        Samples, one per row.
     Y : ndarray of shape (m, K)
         Targets, zeros and ones (one-hot for a single class per sample).
     reg_lambda : float, default=0.0
@@ -304,6 +332,12 @@ def cost(
     Returns
     -------
     float
+        ``J``: the data term plus the penalty.
+
+    See Also
+    --------
+    backpropagate : Its gradient.
+    skbackprop.engine.cost : The same ``J``, computed stably.
 
     Examples
     --------
@@ -333,10 +367,16 @@ def output_delta(h: np.ndarray, Y: np.ndarray) -> np.ndarray:
     h : ndarray of shape (m, K)
         ``h_Theta(X)``, the output activations.
     Y : ndarray of shape (m, K)
+        Targets, zeros and ones (one-hot for a single class per sample).
 
     Returns
     -------
     delta : ndarray of shape (m, K)
+        ``delta^(L)``, one row per sample.
+
+    See Also
+    --------
+    hidden_delta : The error of the layers below.
 
     Examples
     --------
@@ -367,6 +407,12 @@ def hidden_delta(theta: np.ndarray, delta_next: np.ndarray, z: np.ndarray) -> np
     Returns
     -------
     delta : ndarray of shape (m, s_l)
+        ``delta^(l)``, one row per sample.
+
+    See Also
+    --------
+    output_delta : The error of the output layer, where the recursion starts.
+    backpropagate : The recursion over every layer.
 
     Examples
     --------
@@ -405,14 +451,23 @@ def backpropagate(
     Parameters
     ----------
     thetas : list of ndarray
+        ``Theta^(1), ..., Theta^(L-1)``, bias weights in column 0.
     X : ndarray of shape (m, s_1)
+        Samples, one per row.
     Y : ndarray of shape (m, K)
+        Targets, zeros and ones (one-hot for a single class per sample).
     reg_lambda : float, default=0.0
+        The regularisation strength lambda.
 
     Returns
     -------
     grads : list of ndarray
         ``D^(l)``, shaped like ``thetas``.
+
+    See Also
+    --------
+    cost : The cost whose gradient this is.
+    skbackprop.engine.cost_and_gradient : The same numbers in one pass, fast.
 
     Examples
     --------
@@ -444,6 +499,7 @@ def gradient_descent_step(
     Parameters
     ----------
     thetas : list of ndarray
+        ``Theta^(1), ..., Theta^(L-1)``, bias weights in column 0.
     grads : list of ndarray
         ``D^(l)`` from :func:`backpropagate`, shaped like ``thetas``.
     learning_rate : float
@@ -452,6 +508,11 @@ def gradient_descent_step(
     Returns
     -------
     thetas : list of ndarray
+        The new weights, ``thetas[l] - alpha * grads[l]``.
+
+    See Also
+    --------
+    train : The loop of such steps.
 
     Examples
     --------
@@ -488,7 +549,9 @@ def train(
     Parameters
     ----------
     X : ndarray of shape (m, s_1)
+        Samples, one per row.
     Y : ndarray of shape (m, K)
+        Targets, zeros and ones (one-hot for a single class per sample).
     layer_sizes : sequence of int
         ``[s_1, ..., s_L]``, with ``s_1 = X.shape[1]`` and ``s_L = K``.
     learning_rate : float, default=0.5
@@ -496,6 +559,7 @@ def train(
     max_iter : int, default=1000
         Number of steps.
     reg_lambda : float, default=0.0
+        The regularisation strength lambda.
     random_state : int or None, default=None
         Seed of the initial weights (:func:`init_thetas`).
 
@@ -506,6 +570,10 @@ def train(
     costs : ndarray of shape (max_iter,)
         ``costs[n]`` is ``J`` at the weights that step ``n + 1`` starts from, as
         in the seed: ``costs[0]`` is the cost of the initial weights.
+
+    See Also
+    --------
+    skbackprop.BackpropClassifier : The same steps with ``solver="gd"``, and much more.
 
     Examples
     --------

@@ -4,16 +4,18 @@ One LocalCluster of two worker processes serves the whole module: starting it
 is most of the module's time.
 """
 
+import re
 import tracemalloc
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import make_classification
+from sklearn.datasets import load_wine, make_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.preprocessing import StandardScaler
 
-from skbackprop import BackpropClassifier, engine
+from skbackprop import BackpropClassifier, _targets, engine
 from skbackprop._blocks import thread_budget
 from skbackprop._validation import is_dask_collection
 
@@ -198,7 +200,7 @@ def test_predictions_are_dask_arrays_that_agree(client, data):
 def test_client_memory_stays_below_the_data(client):
     # X is made on the workers: the client holds the graph, never the rows.
     rng = da.random.default_rng(0)
-    X = rng.normal(size=(40_000, 20), chunks=(10_000, 20))
+    X = rng.normal(size=(160_000, 20), chunks=(40_000, 20))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
     tracemalloc.start()
     try:
@@ -207,9 +209,64 @@ def test_client_memory_stays_below_the_data(client):
     finally:
         tracemalloc.stop()
     assert clf.n_iter_ == 3
-    # X is 6.4 MB; the client sees gradients, per-class sums and a sample of
-    # about 2000 rows for the learned-nothing check (0.3 MB).
+    # X is 25.6 MB; the client sees gradients and per-class sums, and a fixed
+    # ~1.6 MB of the in-process scheduler's buffers (which a 6.4 MB X came close to).
     assert peak < X.nbytes / 4, (peak, X.nbytes)
+
+
+def test_the_learned_nothing_check_runs_on_the_workers(client):
+    # The check looks at about 2000 training rows, all of X below 4000: they
+    # came to the client (3,000 x 4,000 grew it by 182 MiB). Only counts do now.
+    rng = da.random.default_rng(0)
+    X = rng.normal(size=(3_000, 1_000), chunks=(750, 1_000))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    clf = net(max_iter=3)  # tol > 0: the check runs
+    tracemalloc.start()
+    try:
+        with pytest.warns(ConvergenceWarning, match="max_iter"):
+            clf.fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # X is 24 MB; measured peak: 48 MB before, 2.6 MB now (mostly the buffers
+    # of the scheduler's messages, which runs in this process).
+    assert peak < X.nbytes / 4, (peak, X.nbytes)
+
+
+def test_the_learned_nothing_check_says_what_it_says_in_memory(client):
+    # Raw wine (proline ~ 1000) saturates the sigmoids from the start and the
+    # fit predicts one class. 4,450 rows: the check takes every other row,
+    # which the chunks of 333 rows (odd offsets) count where they lie.
+    X, y = load_wine(return_X_y=True)
+    X, y = np.tile(X, (25, 1)), np.tile(y, 25)
+    clf = net(activation="sigmoid", solver="L-BFGS-B")
+    messages = []
+    for data in ((X, y), (da.from_array(X, chunks=333), da.from_array(y, chunks=333))):
+        with pytest.warns(ConvergenceWarning) as record:
+            clf.fit(*data)
+        messages.append([str(w.message) for w in record])
+    assert "learned nothing" in messages[0][0]
+    assert re.search(r"predicts one class for 100% .* whose most common class", messages[0][0])
+    assert "are saturated and pass no gradient" in messages[0][0]
+    assert messages[1] == messages[0]
+
+
+@pytest.mark.parametrize("x0", [False, True], ids=["continued", "fresh"])
+def test_the_counts_of_the_learned_nothing_check_are_those_in_memory(client, data, x0):
+    X, y, _ = data
+    sizes = [5, 6, 3]
+    Y = np.eye(3, dtype=bool)[y]
+    fun = skdask.make_objective(*chunked(X * 3, Y), sizes, activation="tanh")
+    try:
+        for seed, step in [(0, 1), (1, 3), (2, 7)]:
+            x = engine.pack(engine.init_thetas(sizes, seed, 2.0))
+            start = engine.pack(engine.init_thetas(sizes, seed + 10, 2.0)) if x0 else None
+            on_workers = fun.row_counts(x, start, step, False)
+            in_memory = _targets.RowCounts.of(fun.loss, x, start, X[::step] * 3, Y[::step], False)
+            assert vars(on_workers) == vars(in_memory)
+            assert on_workers.rows == len(X[::step])
+    finally:
+        fun.close()
 
 
 @pytest.mark.parametrize("held_out", [True, False], ids=["held-out", "X_val"])

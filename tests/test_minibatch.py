@@ -609,7 +609,6 @@ def test_a_continued_fit_takes_up_a_new_schedule(iris):
 def test_huge_validation_weights_and_values_beyond_float32(iris):
     X, y = iris
     X_val = X.copy()
-    X_val[0, 0] = 1e300  # float64, beyond float32: inf in float32, silently
     clf = net(solver="adam", learning_rate=0.05, max_iter=30, tol=1e-4)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
@@ -619,6 +618,11 @@ def test_huge_validation_weights_and_values_beyond_float32(iris):
         )
     assert min(clf.validation_loss_curve_) > 0  # the weights' sum no longer overflows
     assert clf.best_validation_score_ > 0.8
+    # float64 values beyond float32 would be inf in a float32 model: an error
+    # naming X_val (issue 19), no longer a silent inf.
+    X_val[0, 0] = 1e300
+    with pytest.raises(ValueError, match="X_val has values beyond the range of float32"):
+        clf.fit(X.astype(np.float32), y, X_val=X_val, y_val=y)
 
 
 def test_validation_set_errors_name_it(iris):

@@ -141,6 +141,7 @@ def test_epochs_and_partial_fit_alignment(moons):
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)
         n_fit = clf.n_iter_
+        clf.set_params(early_stopping=False)  # partial_fit refuses it, as MLPClassifier
         clf.partial_fit(X, y)
         clf.partial_fit(X, y)
     assert len(clf.loss_curve_) == n_fit + 2 and len(clf.validation_loss_curve_) == n_fit
@@ -247,7 +248,8 @@ def test_network_weights():
     assert [line.get_xdata()[0] for line in display.bias_lines_] == [0.5] * 3
     assert display.colorbar_.ax.get_ylabel() == "weight"
     ticks = [label.get_text() for label in display.axes_[-1].get_yticklabels()]
-    assert ticks == list(clf.classes_)
+    # output units numbered from 1, as the hidden units are, the class beside
+    assert ticks == [f"{i}: {label}" for i, label in enumerate(clf.classes_, start=1)]
     assert display.figure_ is display.axes_[0].figure
 
 
@@ -281,3 +283,30 @@ def test_importing_needs_no_matplotlib():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert "skbackprop[plot]" in out
+
+
+@pytest.mark.parametrize("log_scale", [False, True])
+def test_loss_curve_legend_covers_no_curve(log_scale):
+    # Curves of an early-stopped fit: the loss falls fast, the validation accuracy
+    # (on the twin axes, which matplotlib's loc="best" does not see) rises to a
+    # plateau near the top; the space between them is free.
+    epochs = np.arange(1, 41)
+    display = LossCurveDisplay(
+        loss_curve=2.0 * 0.85**epochs,
+        validation_loss_curve=0.1 + 0.9 * 0.7**epochs,
+        validation_scores=0.97 - 0.25 * 0.6**epochs,
+        best_iteration=30,
+    ).plot(log_scale=log_scale)
+    legend = display.ax_.get_legend()
+    box = legend.get_window_extent(display.figure_.canvas.get_renderer())
+    for axis in (display.ax_, display.score_ax_):
+        for line in axis.get_lines():
+            path = line.get_transform().transform_path(line.get_path())
+            assert not path.intersects_bbox(box, filled=False), line.get_label()
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert labels == [
+        "training loss",
+        "validation loss",
+        "kept weights, iteration 30",
+        "validation accuracy",
+    ]

@@ -317,7 +317,7 @@ ALLOWED = {
     "beta_2": r"a float in \[0, 1\)",
     "epsilon": "a float > 0",
     "validation_fraction": r"a float in \(0, 1\)",
-    "n_iter_no_change": "an int >= 1",
+    "n_iter_no_change": "an int >= 1 or np.inf",
     "learning_rate_schedule": r"one of \['constant', 'invscaling', 'adaptive'\]",
     "shuffle": "a bool",
     "nesterovs_momentum": "a bool",

@@ -256,15 +256,27 @@ class SGD(_Stochastic):
     def _epoch_end(self, state):
         # With no samples seen yet this is learning_rate itself.
         if self.schedule == "invscaling":
-            state["learning_rate"] = float(self.learning_rate) / (
-                state["samples_seen"] + 1
-            ) ** float(self.power_t)
+            state["learning_rate"] = _invscaling(
+                float(self.learning_rate), state["samples_seen"], float(self.power_t)
+            )
 
     def _decline_stop(self, state):
         if self.schedule != "adaptive" or state["learning_rate"] <= MIN_ADAPTIVE_LEARNING_RATE:
             return False
         state["learning_rate"] /= 5.0
         return True
+
+
+def _invscaling(learning_rate, samples_seen, power_t):
+    """``learning_rate / (samples_seen + 1) ** power_t``, also where the power overflows.
+
+    A large ``power_t`` (200, say) makes the power overflow a float; the rate is
+    then computed in logs, where it underflows to 0 without an error.
+    """
+    try:
+        return learning_rate / (samples_seen + 1) ** power_t
+    except OverflowError:
+        return math.exp(math.log(learning_rate) - power_t * math.log(samples_seen + 1))
 
 
 class Adam(_Stochastic):
