@@ -382,6 +382,26 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         return super().__new__(cls)
 
     def set_params(self, **params):
+        """Set the parameters of this estimator, as scikit-learn's ``set_params``.
+
+        A name of ``MLPClassifier``'s that is ours under another name is an
+        error that names ours (``alpha``: "did you mean reg_lambda?").
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters, by name.
+
+        Returns
+        -------
+        self : BackpropClassifier
+            The estimator.
+
+        Raises
+        ------
+        ValueError
+            For a name that is not a parameter of the estimator.
+        """
         _check_ported_names(type(self), params, ValueError)
         return super().set_params(**params)
 

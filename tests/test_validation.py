@@ -637,9 +637,19 @@ def interrupt_at(monkeypatch, k):
 
 
 def assert_loss_is_the_cost(clf, X, y):
-    """loss_ is J at the fitted weights."""
+    """loss_ is J at the fitted weights, in the coordinates the network trained in.
+
+    With ``standardize=True`` the penalty acts on the standardised weights: J is
+    that of the unfolded ``thetas_`` on the standardised rows.
+    """
+    thetas = clf.thetas_
+    if clf.feature_mean_ is not None:
+        mean, scale = clf.feature_mean_, clf.feature_scale_
+        first = thetas[0].astype(np.float64)
+        first = np.column_stack([first[:, 0] + first[:, 1:] @ mean, first[:, 1:] * scale])
+        thetas, X = [first, *thetas[1:]], (X - mean) / scale
     J = engine.cost(
-        clf.thetas_,
+        thetas,
         X,
         one_hot(y, clf.classes_),
         clf.reg_lambda,
