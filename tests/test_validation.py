@@ -786,8 +786,8 @@ def test_skops_round_trip(iris_model, tmp_path):
 
 
 def test_divergence_warns_about_learning_rate_without_runtime_warnings():
-    X, y = load_iris(return_X_y=True)  # unscaled on purpose
-    clf = BackpropClassifier((5,), learning_rate=30.0, random_state=0)
+    X, y = load_iris(return_X_y=True)  # unscaled on purpose, trained raw
+    clf = BackpropClassifier((5,), learning_rate=30.0, random_state=0, standardize=False)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         warnings.simplefilter("error", RuntimeWarning)
@@ -807,8 +807,10 @@ def test_fit_warnings_point_at_the_caller():
     X, y = load_iris(return_X_y=True)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        BackpropClassifier((5,), learning_rate=30.0, random_state=0).fit(X, y)
-        BackpropClassifier((5,), solver="L-BFGS-B", random_state=0).fit(*load_wine(return_X_y=True))
+        # Raw features trained raw: both fits warn.
+        raw = {"random_state": 0, "standardize": False}
+        BackpropClassifier((5,), learning_rate=30.0, **raw).fit(X, y)
+        BackpropClassifier((5,), solver="L-BFGS-B", **raw).fit(*load_wine(return_X_y=True))
     assert [w.category for w in record] == [ConvergenceWarning] * 2
     assert [w.filename for w in record] == [__file__] * 2
 
@@ -826,9 +828,11 @@ def test_divergence_at_the_first_step_is_an_error_that_keeps_the_model(solver):
 
 def test_a_fit_that_learned_nothing_is_not_reported_as_converged():
     # Raw wine (proline ~ 1000) saturates the hidden sigmoids: L-BFGS-B's gradient
-    # vanishes at once and it predicts one class.
+    # vanishes at once and it predicts one class (trained raw: standardize=False).
     X, y = load_wine(return_X_y=True)
-    clf = BackpropClassifier(activation="sigmoid", solver="L-BFGS-B", random_state=0)
+    clf = BackpropClassifier(
+        activation="sigmoid", solver="L-BFGS-B", random_state=0, standardize=False
+    )
     with pytest.warns(ConvergenceWarning) as record:
         clf.fit(X, y)
     message = str(record[0].message)
@@ -846,9 +850,12 @@ def test_a_fit_that_learned_nothing_is_not_reported_as_converged():
 def test_units_that_saturate_while_fitting_well_learned_something():
     # Without a penalty the weights grow until most sigmoid units saturate, on a
     # network that fits every training row: not "learned nothing", since the
-    # units were not saturated where training started.
+    # units were not saturated where training started. The seed's raw moons,
+    # trained raw (standardize=False), so that coefs_ act on the rows trained on.
     X, y = make_moons(n_samples=200, noise=0.3, random_state=0)
-    clf = BackpropClassifier((20,), activation="sigmoid", reg_lambda=0.0, solver="L-BFGS-B")
+    clf = BackpropClassifier(
+        (20,), activation="sigmoid", reg_lambda=0.0, solver="L-BFGS-B", standardize=False
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         clf.set_params(random_state=0).fit(X, y)
@@ -864,14 +871,14 @@ def test_units_that_saturate_while_fitting_well_learned_something():
 
 def test_a_divergence_that_kept_a_useless_model_says_so():
     # Raw wine with the default step: gd diverges after a few steps, on a model
-    # that predicts one class.
+    # that predicts one class (trained raw: standardize=False).
     X, y = load_wine(return_X_y=True)
     with pytest.warns(ConvergenceWarning, match=r"diverged .* learned little: it predicts one"):
-        BackpropClassifier(random_state=0).fit(X, y)
+        BackpropClassifier(random_state=0, standardize=False).fit(X, y)
 
 
 def test_a_constant_predictor_is_named_in_the_max_iter_warning():
-    X, y = load_breast_cancer(return_X_y=True)  # raw: areas up to 4000
-    clf = BackpropClassifier(activation="sigmoid", max_iter=5, random_state=0)
+    X, y = load_breast_cancer(return_X_y=True)  # raw: areas up to 4000, trained raw
+    clf = BackpropClassifier(activation="sigmoid", max_iter=5, random_state=0, standardize=False)
     with pytest.warns(ConvergenceWarning, match=r"learned little: it predicts one class"):
         clf.fit(X, y)
