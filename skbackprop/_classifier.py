@@ -27,6 +27,7 @@ from ._blocks import one_blas_thread
 from ._callbacks import BASES as CALLBACK_BASES
 from ._callbacks import fit_tasks, with_callbacks
 from ._monitor import Monitor, ValidationStopping
+from ._params import layout
 from ._solvers import SCIPY_METHODS, SGD, Adam, GradientDescent, ScipyMinimize
 
 _FLOAT_DTYPES = (np.float64, np.float32)
@@ -842,6 +843,10 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             # of early stopping) is what the first fit drew: the validation curves
             # of warm starts continue on the same rows.
             engine.init_thetas(layer_sizes, rng, self.epsilon_init, dtype)
+        if getattr(self, "feature_mean_", None) is not None:
+            kept = self._kept_standardized_weights(layer_sizes, unit_class)
+            if kept is not None:
+                return engine.unpack(kept.astype(dtype), layer_sizes)
         thetas = [theta.astype(dtype) for theta in self.thetas_]
         thetas[-1] = thetas[-1][unit_class]
         if getattr(self, "feature_mean_", None) is not None:
@@ -853,6 +858,26 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 layer_sizes,
             )
         return thetas
+
+    def _kept_standardized_weights(self, layer_sizes, unit_class):
+        """The previous fit's weights in its standardised coordinates, or None.
+
+        Folding rounds, and so would unfolding ``thetas_`` again: a continued fit
+        starts from the solver's own weights, kept by the fit, so that it goes on
+        exactly as one longer fit. None when they are not those of ``thetas_``
+        any more (``thetas_`` changed since): ``thetas_`` are then unfolded.
+        """
+        x = getattr(self, "_standardized_weights", None)
+        if x is None or x.size != layout(layer_sizes)[-1][1]:
+            return None
+        published = self._network_attributes(
+            x, layer_sizes, np.argsort(unit_class), self.thetas_[0].dtype, {}
+        )["thetas_"]
+        if len(published) != len(self.thetas_) or not all(
+            np.array_equal(a, b) for a, b in zip(published, self.thetas_, strict=False)
+        ):
+            return None
+        return x
 
     def _set_standardization(self, X, sample_weight, warm):
         """Set ``feature_mean_`` and ``feature_scale_``: frozen by a continued fit.
@@ -1290,6 +1315,8 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             self.best_validation_score_ = None
         self._unit_class = unit_class
         self._solver_state = solver.get_state()
+        # The solver's weights themselves, where a continued fit starts.
+        self._standardized_weights = np.array(x, copy=True) if standardized else None
         tasks.end()
 
     def _continue_validation(self, hook, x0):

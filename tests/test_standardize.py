@@ -121,10 +121,23 @@ def test_warm_start_continues_in_the_first_fits_coordinates(solver):
     assert_array_equal(twice.feature_mean_, mean)
     split = BackpropClassifier((5,), max_iter=10, warm_start=True, **params).fit(X, y)
     split.fit(X, y)
-    if solver == "gd":  # ten steps and ten more are twenty steps
-        assert_allclose(split.predict_proba(X), once.predict_proba(X), atol=1e-10)
+    if solver == "gd":  # ten steps and ten more are twenty steps, exactly
+        for a, b in zip(split.thetas_, once.thetas_, strict=True):
+            assert_array_equal(a, b)
     with pytest.raises(ValueError, match="standardize=False differs"):
         split.set_params(standardize=False).fit(X, y)
+
+
+def test_warm_start_from_changed_thetas_unfolds_them():
+    # The kept standardised weights are those of thetas_ only while thetas_ stay.
+    X, y = _wine()
+    clf = BackpropClassifier((5,), max_iter=10, warm_start=True, random_state=0).fit(X, y)
+    changed = [theta * 0.5 for theta in clf.thetas_]
+    clf.thetas_ = [theta.copy() for theta in changed]
+    # One step too small to move a weight: the weights it started from.
+    clf.set_params(max_iter=1, tol=0.0, learning_rate=1e-300).fit(X, y)
+    for a, b in zip(clf.thetas_, changed, strict=True):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-15)
 
 
 def test_partial_fit_freezes_the_moments_of_its_first_call():
