@@ -234,12 +234,13 @@ def test_the_learned_nothing_check_runs_on_the_workers(client):
 
 
 def test_the_learned_nothing_check_says_what_it_says_in_memory(client):
-    # Raw wine (proline ~ 1000) saturates the sigmoids from the start and the
-    # fit predicts one class. 4,450 rows: the check takes every other row,
-    # which the chunks of 333 rows (odd offsets) count where they lie.
+    # Raw wine (proline ~ 1000), trained raw (standardize=False), saturates the
+    # sigmoids from the start and the fit predicts one class. 4,450 rows: the
+    # check takes every other row, which the chunks of 333 rows (odd offsets)
+    # count where they lie.
     X, y = load_wine(return_X_y=True)
     X, y = np.tile(X, (25, 1)), np.tile(y, 25)
-    clf = net(activation="sigmoid", solver="L-BFGS-B")
+    clf = net(activation="sigmoid", solver="L-BFGS-B", standardize=False)
     messages = []
     for data in ((X, y), (da.from_array(X, chunks=333), da.from_array(y, chunks=333))):
         with pytest.warns(ConvergenceWarning) as record:
@@ -248,6 +249,22 @@ def test_the_learned_nothing_check_says_what_it_says_in_memory(client):
     assert "learned nothing" in messages[0][0]
     assert re.search(r"predicts one class for 100% .* whose most common class", messages[0][0])
     assert "are saturated and pass no gradient" in messages[0][0]
+    assert messages[1] == messages[0]
+
+
+def test_the_learned_nothing_check_of_a_standardised_fit_counts_on_the_workers(client):
+    # standardize=True wraps the dask objective: the check still counts the raw
+    # chunks where they lie, with the folded weights. A penalty that swamps the
+    # data leaves weights near 0: one class predicted for every row.
+    X, y = load_wine(return_X_y=True)
+    X, y = np.tile(X, (25, 1)), np.tile(y, 25)
+    clf = net(solver="L-BFGS-B", reg_lambda=1e5)
+    messages = []
+    for data in ((X, y), (da.from_array(X, chunks=333), da.from_array(y, chunks=333))):
+        with pytest.warns(ConvergenceWarning) as record:
+            clf.fit(*data)
+        messages.append([str(w.message) for w in record])
+    assert re.search(r"predicts one class for 100% .* whose most common class", messages[0][0])
     assert messages[1] == messages[0]
 
 
