@@ -287,22 +287,22 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
     standardize : bool, default=True
         Train in standardised coordinates: each feature centred on its mean and
         divided by its standard deviation (weighted by the sample and class
-        weights, as
-        ``StandardScaler`` computes them; a constant feature keeps scale 1),
-        then fold the transformation into ``Theta^(1)``: the published
-        ``thetas_`` act on raw ``X``. The penalty acts on the standardised
+        weights, as ``StandardScaler`` computes them; a constant feature keeps
+        scale 1), then fold the transformation into ``Theta^(1)``: the
+        published ``thetas_`` act on raw ``X``. The penalty acts on the standardised
         weights, as in a ``StandardScaler`` pipeline, so ``reg_lambda`` does
         not depend on the units of the features. Dense ``X`` is standardised
         in a copy; sparse ``X`` is never changed (the centring goes into the
         bias). A continued fit (``warm_start``, later ``partial_fit`` calls)
-        keeps the mean and scale of the first fit, frozen, and continues in
-        its coordinates. False trains on the raw features (the seed's model).
+        keeps the mean and scale of the first fit, frozen, and continues from
+        its weights in those coordinates, exactly. False trains on the raw
+        features (the seed's model).
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels; ``arange(n_labels)`` for a multilabel ``y``.
-    feature_mean_, feature_scale_ : ndarray of shape (n_features_in_,) or None
+    feature_mean_, feature_scale_ : ndarray of shape (`n_features_in_`,) or None
         The mean and scale of the standardised coordinates the network was
         trained in (float64; None with ``standardize=False``), already folded
         into ``thetas_``.
