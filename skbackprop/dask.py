@@ -460,7 +460,7 @@ class DaskObjective:
         return J, grad
 
     def row_counts(self, theta_flat, theta0_flat, step, multilabel):
-        """The :class:`~skbackprop._targets.RowCounts` of every ``step``-th row.
+        """The ``RowCounts`` (of ``skbackprop._targets``) of every ``step``-th row.
 
         What the estimator's check that the model learned something counts on
         the rows ``X[::step]`` in memory, counted by each chunk on its worker
