@@ -2,6 +2,7 @@
 
 import copy
 import numbers
+import threading
 import warnings
 
 import numpy as np
@@ -31,6 +32,9 @@ STOCHASTIC_SOLVERS = ("sgd", "adam")
 SCHEDULES = ("constant", "invscaling", "adaptive")
 # The default step size of each solver (learning_rate="auto").
 DEFAULT_LEARNING_RATES = {"gd": 1.0, "sgd": 1e-3, "adam": 1e-3}
+# Held while a fit publishes its model and while set_params changes parameters,
+# so that neither undoes the other.
+_PUBLISH_LOCK = threading.RLock()
 
 
 def _stochastic_kwargs(clf, rng, max_iter, state, training_rule):
@@ -526,15 +530,43 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         return shadow
 
     def _publish(self, shadow):
-        """Make ``shadow``'s model this estimator's, in one step.
+        """Make ``shadow``'s fitted model this estimator's, in one step.
 
         A failed or interrupted fit never gets here and leaves the estimator as
-        it was, and a concurrent ``predict`` sees the old model or the new one,
-        never a mix (``validate_data`` writes ``n_features_in_`` long before the
-        weights exist).
+        it was. Only the fitted attributes come from ``shadow``: the parameters
+        (and scikit-learn callbacks) are this estimator's own, so that a
+        ``set_params`` made while the fit ran is kept. The attributes are
+        replaced as one dict, which predictions read once (:meth:`_published`):
+        a concurrent ``predict`` sees the old model or the new one, never a mix
+        (``validate_data`` writes ``n_features_in_`` long before the weights exist).
         """
-        self.__dict__ = shadow.__dict__
+        settings = {*self._get_param_names(), "_skl_callbacks"}
+        with _PUBLISH_LOCK:
+            attributes = {k: v for k, v in shadow.__dict__.items() if k not in settings}
+            attributes.update((k, v) for k, v in self.__dict__.items() if k in settings)
+            self.__dict__ = attributes
         return self
+
+    def _published(self):
+        """The model published now, read once: a fit that publishes meanwhile does not change it."""
+        model = object.__new__(type(self))
+        model.__dict__ = self.__dict__
+        return model
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator; a fit running meanwhile keeps them.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : BackpropClassifier
+        """
+        with _PUBLISH_LOCK:
+            return super().set_params(**params)
 
     def _stochastic(self):
         if self.solver not in STOCHASTIC_SOLVERS:
@@ -1256,9 +1288,10 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
+        model = self._published()  # one read: a fit publishing meanwhile changes nothing here
         if _validation.is_dask_collection(X):  # a dask array, block by block
-            return _dask_predict(self, "predict_log_proba", X)
-        log_proba = self._log_proba(X)
+            return _dask_predict(model, "predict_log_proba", X)
+        log_proba = model._log_proba(X)
         log_proba[np.exp(log_proba) == 0] = -np.inf
         return log_proba
 
@@ -1277,10 +1310,11 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
+        model = self._published()  # one read: a fit publishing meanwhile changes nothing here
         if _validation.is_dask_collection(X):  # a dask array, block by block
-            return _dask_predict(self, "predict_proba", X)
-        proba = np.exp(self._log_proba(X))
-        if getattr(self, "_multilabel", False):
+            return _dask_predict(model, "predict_proba", X)
+        proba = np.exp(model._log_proba(X))
+        if getattr(model, "_multilabel", False):
             # A sigmoid's value lies strictly between 0 and 1; where it rounds to
             # 0 or 1, report the nearest float inside.
             np.clip(
@@ -1305,14 +1339,15 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
+        model = self._published()  # one read: a fit publishing meanwhile changes nothing here
         if _validation.is_dask_collection(X):  # a dask array, block by block
-            return _dask_predict(self, "predict", X)
-        if getattr(self, "_multilabel", False):
+            return _dask_predict(model, "predict", X)
+        if getattr(model, "_multilabel", False):
             # p > 1/2 exactly where the unit's logit is positive.
-            return (self._output_logits(X) > 0).astype(self._indicator_dtype)
+            return (model._output_logits(X) > 0).astype(model._indicator_dtype)
         # The exact log-probabilities still rank classes whose probabilities underflow.
-        log_proba = self._log_proba(X)
-        return self.classes_[np.argmax(log_proba, axis=1)]
+        log_proba = model._log_proba(X)
+        return model.classes_[np.argmax(log_proba, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
