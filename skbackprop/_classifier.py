@@ -35,6 +35,8 @@ DEFAULT_LEARNING_RATES = {"gd": 1.0, "sgd": 1e-3, "adam": 1e-3}
 # Held while a fit publishes its model and while set_params changes parameters,
 # so that neither undoes the other.
 _PUBLISH_LOCK = threading.RLock()
+# A second Ctrl-C waits until the BLAS limit's bookkeeping is done.
+BLAS_BOOKKEEPING = (one_blas_thread.__module__,)
 
 
 def _stochastic_kwargs(clf, rng, max_iter, state, training_rule):
@@ -587,6 +589,11 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         Each call's ``J`` uses its own rows' total weight as ``m``. Early
         stopping is not used.
 
+        Ctrl-C keeps the mini-batches completed so far, then raises
+        KeyboardInterrupt, so that a loop of ``partial_fit`` calls stops; a
+        second Ctrl-C raises at once and keeps the model as it was before the
+        call.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -605,8 +612,21 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             # One partial_fit per row chunk (skbackprop.dask, the [dask] extra).
             from .dask import partial_fit
 
-            return self._publish(partial_fit(self._shadow(), X, y, classes, sample_weight))
-        return self._publish(self._shadow()._partial_fit(X, y, classes, sample_weight))
+            shadow = self._shadow()
+            try:
+                partial_fit(shadow, X, y, classes, sample_weight)
+            except KeyboardInterrupt:
+                # Ctrl-C: keep the chunks that went through (each a partial_fit that
+                # ended consistent or not at all), and stop the caller's loop.
+                self._publish(shadow)
+                raise
+            return self._publish(shadow)
+        shadow, interrupted = self._shadow()._partial_fit(X, y, classes, sample_weight)
+        self._publish(shadow)
+        if interrupted:
+            # One step of the caller's loop: the loop must stop too.
+            raise KeyboardInterrupt
+        return self
 
     @with_callbacks
     def _partial_fit(self, X, y, classes, sample_weight):
@@ -661,7 +681,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         thetas = self._initial_thetas(
             layer_sizes, classes, unit_class, X.dtype, rng, warm=not first
         )
-        self._train(
+        status = self._train(
             X,
             codes,
             sample_weight,
@@ -674,7 +694,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             continued=not first,
             incremental=True,
         )
-        return self
+        return self, status == "interrupted"
 
     def _check_data(self, X, y, reset):
         """``(X, y, multilabel)`` validated: X dense or CSR, y labels or an indicator matrix."""
@@ -910,7 +930,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         objective=None,
         validation_hook=None,
     ):
-        """Run the solver from ``thetas`` and publish the fitted attributes.
+        """Run the solver from ``thetas`` and set the fitted attributes; return the solver's status.
 
         ``objective`` comes ready-made for data that are not in memory (a
         ``skbackprop.dask.DaskObjective`` over the dask arrays ``X``, ``y_encoded``),
@@ -967,7 +987,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             # while the BLAS limit is set or restored.
             # The check of what was learned runs in it too: BLAS threads woken
             # between the solver and the check would spin on into the next fit.
-            with monitor.deferring_interrupts(), one_blas_thread():
+            with monitor.deferring_interrupts(BLAS_BOOKKEEPING, around=[one_blas_thread()]):
                 result = solver.minimize(objective, x0, monitor)
                 x, loss = result.x, result.loss
                 hook = hooks[0] if hooks else None
@@ -1028,6 +1048,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         self._unit_class = unit_class
         self._solver_state = solver.get_state()
         tasks.end()
+        return result.status
 
     def _network_attributes(self, x, layer_sizes, unit_of_class, dtype, network):
         """The fitted attributes that predictions read, for the flat weights ``x``.
@@ -1234,7 +1255,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=6,
             )
-        elif result.status == "interrupted":
+        elif result.status == "interrupted" and not incremental:  # partial_fit raises
             what = "epochs" if stochastic else "iterations"
             kept = (
                 "the last completed mini-batch's"
