@@ -23,6 +23,7 @@ hook's exception, never taken for Ctrl-C: it goes through the solver unchanged.
 """
 
 import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -189,10 +190,12 @@ class Monitor:
 
         A request that came after the solver's last boundary raises
         KeyboardInterrupt when the block ends; so does a second Ctrl-C, which
-        raises at once unless it lands in the bookkeeping: this module's code
-        and that of the modules named in ``bookkeeping`` (module names), which
-        it does not interrupt. The context managers ``around`` are entered
-        after Ctrl-C is deferred, and left before it is not.
+        raises at once unless it lands in the bookkeeping: this module's code,
+        that of the modules named in ``bookkeeping`` (module names), and the
+        lines of the function that holds the block (raised at the ``with``
+        line, it could skip the block's exit), which it does not interrupt.
+        The context managers ``around`` are entered after Ctrl-C is deferred,
+        and left before it is not.
 
         Only in the main thread, and only where SIGINT has Python's default
         handler (elsewhere a KeyboardInterrupt stays an exception, which the
@@ -291,11 +294,19 @@ class _DeferredInterrupts:
         self.around = around
         self.entered = []
         self.previous = None
+        self.owner = None  # the frame of the with statement
 
     def _in_bookkeeping(self, frame):
+        package = __name__.rpartition(".")[0]
+        inner = False  # whether a frame of the package runs inside this one
         while frame is not None:
-            if frame.f_globals.get("__name__") in self.bookkeeping:
+            name = frame.f_globals.get("__name__", "")
+            if name in self.bookkeeping:
                 return True
+            if frame is self.owner and not inner:
+                # Raised at the with statement's own line, it could skip __exit__.
+                return True
+            inner = inner or name.startswith(package + ".")
             frame = frame.f_back
         return False
 
@@ -313,6 +324,7 @@ class _DeferredInterrupts:
             threading.current_thread() is threading.main_thread()
             and signal.getsignal(signal.SIGINT) is signal.default_int_handler
         ):
+            self.owner = sys._getframe(1)
             self.previous = signal.signal(signal.SIGINT, self._request_stop)
         try:
             for manager in self.around:
@@ -330,6 +342,7 @@ class _DeferredInterrupts:
         finally:
             if self.previous is not None:
                 signal.signal(signal.SIGINT, self.previous)
+            self.owner = None
         if isinstance(exc, _HookRaised):
             raise exc.error.with_traceback(exc.error.__traceback__) from None
         monitor = self.monitor
