@@ -34,7 +34,7 @@ SCHEDULES = ("constant", "invscaling", "adaptive")
 DEFAULT_LEARNING_RATES = {"gd": 1.0, "sgd": 1e-3, "adam": 1e-3}
 # Held while a fit publishes its model and while set_params changes parameters,
 # so that neither undoes the other.
-_PUBLISH_LOCK = threading.RLock()
+_PUBLISH_LOCK = threading.Lock()
 # A second Ctrl-C waits until the BLAS limit's bookkeeping is done.
 BLAS_BOOKKEEPING = (one_blas_thread.__module__,)
 
@@ -543,7 +543,8 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         (``validate_data`` writes ``n_features_in_`` long before the weights exist).
         """
         settings = {*self._get_param_names(), "_skl_callbacks"}
-        with _PUBLISH_LOCK:
+        # Ctrl-C deferred, so that it cannot skip releasing the lock.
+        with Monitor().deferring_interrupts(around=[_PUBLISH_LOCK]):
             attributes = {k: v for k, v in shadow.__dict__.items() if k not in settings}
             attributes.update((k, v) for k, v in self.__dict__.items() if k in settings)
             self.__dict__ = attributes
@@ -567,7 +568,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         -------
         self : BackpropClassifier
         """
-        with _PUBLISH_LOCK:
+        with Monitor().deferring_interrupts(around=[_PUBLISH_LOCK]):
             return super().set_params(**params)
 
     def _stochastic(self):

@@ -32,7 +32,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_info
 
 import skbackprop
-from skbackprop import BackpropClassifier, _blocks, engine
+from skbackprop import BackpropClassifier, _blocks, _classifier, engine
 
 PACKAGE = str(Path(skbackprop.__file__).parent)
 SOLVERS = ["gd", "sgd", "adam", "L-BFGS-B", "CG", "BFGS", "TNC"]
@@ -191,6 +191,7 @@ def test_sigint_at_every_line_of_a_fit(solver):
             assert_consistent(clf, X, y)
             outcomes["interrupted" if clf.n_iter_ < 3 else "completed"] += 1
         assert _blas_threads() == blas_before, k
+        assert not _classifier._PUBLISH_LOCK.locked(), k
     # Ctrl-C during training is a clean stop, not an exception
     assert outcomes["interrupted"] > 0
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
@@ -200,6 +201,7 @@ def _assert_left_as_it_was(blas_before, where=None):
     assert _blas_threads() == blas_before
     assert _blocks._blas.users == 0 and not _blocks._blas.lowered
     assert not _blocks._blas_lock.locked()
+    assert not _classifier._PUBLISH_LOCK.locked()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, where
 
 
