@@ -13,7 +13,6 @@ import itertools
 import math
 import os
 import threading
-from contextlib import contextmanager
 from functools import lru_cache
 from types import SimpleNamespace
 
@@ -155,8 +154,7 @@ _blas_lock = threading.Lock()
 _blas = SimpleNamespace(users=0, lowered=[])
 
 
-@contextmanager
-def one_blas_thread():
+class one_blas_thread:  # lower case: used as a function, ``with one_blas_thread():``
     """Limit BLAS to one thread in the calling thread while the block runs.
 
     The engine's threads share the rows of large problems; BLAS threads would
@@ -169,24 +167,34 @@ def one_blas_thread():
     is left as that code set it. Where the limit holds per thread (OpenBLAS
     built with OpenMP), each block lowers and restores its own thread's.
 
-    The estimator enters and leaves the block with Ctrl-C deferred: an
-    interrupt inside the bookkeeping could leave the count wrong.
+    The estimator enters and leaves the block with Ctrl-C deferred, and names
+    this module as bookkeeping that a second Ctrl-C does not interrupt: an
+    interrupt inside it could leave the count wrong or the lock held. A class,
+    not a generator, so that leaving the block runs this module's code from
+    its first line.
     """
-    process, thread = _blas_limits()
-    mine = []
-    with _blas_lock:
-        if _blas.users == 0:
-            _lower(process, _blas.lowered)
-        _blas.users += 1
-    try:
-        _lower(thread, mine)
-        yield
-    finally:
-        _restore(mine)
+
+    def __enter__(self):
+        process, thread = _blas_limits()
+        self._mine = []
+        with _blas_lock:
+            if _blas.users == 0:
+                _lower(process, _blas.lowered)
+            _blas.users += 1
+        try:
+            _lower(thread, self._mine)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        _restore(self._mine)
         with _blas_lock:
             _blas.users -= 1
             if _blas.users == 0:
                 _restore(_blas.lowered)
+        return False
 
 
 class Buffers:

@@ -4,6 +4,7 @@ import copy
 import inspect
 import math
 import numbers
+import threading
 import warnings
 
 import numpy as np
@@ -35,6 +36,11 @@ STOCHASTIC_SOLVERS = ("sgd", "adam")
 SCHEDULES = ("constant", "invscaling", "adaptive")
 # The default step size of each solver (learning_rate="auto").
 DEFAULT_LEARNING_RATES = {"gd": 1.0, "sgd": 1e-3, "adam": 1e-3}
+# Held while a fit publishes its model and while set_params changes parameters,
+# so that neither undoes the other.
+_PUBLISH_LOCK = threading.Lock()
+# A second Ctrl-C waits until the BLAS limit's bookkeeping is done.
+BLAS_BOOKKEEPING = (one_blas_thread.__module__,)
 
 
 def _stochastic_kwargs(clf, rng, max_iter, state, training_rule):
@@ -637,15 +643,44 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         return shadow
 
     def _publish(self, shadow):
-        """Make ``shadow``'s model this estimator's, in one step.
+        """Make ``shadow``'s fitted model this estimator's, in one step.
 
         A failed or interrupted fit never gets here and leaves the estimator as
-        it was, and a concurrent ``predict`` sees the old model or the new one,
-        never a mix (``validate_data`` writes ``n_features_in_`` long before the
-        weights exist).
+        it was. Only the fitted attributes come from ``shadow``: the parameters
+        (and scikit-learn callbacks) are this estimator's own, so that a
+        ``set_params`` made while the fit ran is kept. The attributes are
+        replaced as one dict, which predictions read once (:meth:`_published`):
+        a concurrent ``predict`` sees the old model or the new one, never a mix
+        (``validate_data`` writes ``n_features_in_`` long before the weights exist).
         """
-        self.__dict__ = shadow.__dict__
+        settings = {*self._get_param_names(), "_skl_callbacks"}
+        # Ctrl-C deferred, so that it cannot skip releasing the lock.
+        with Monitor().deferring_interrupts(around=[_PUBLISH_LOCK]):
+            attributes = {k: v for k, v in shadow.__dict__.items() if k not in settings}
+            attributes.update((k, v) for k, v in self.__dict__.items() if k in settings)
+            self.__dict__ = attributes
         return self
+
+    def _published(self):
+        """The model published now, read once: a fit that publishes meanwhile does not change it."""
+        model = object.__new__(type(self))
+        model.__dict__ = self.__dict__
+        return model
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator; a fit running meanwhile keeps them.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : BackpropClassifier
+        """
+        with Monitor().deferring_interrupts(around=[_PUBLISH_LOCK]):
+            return super().set_params(**params)
 
     def _stochastic(self):
         if self.solver not in STOCHASTIC_SOLVERS:
@@ -668,6 +703,11 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         call whose rows all weigh 0 (by ``class_weight`` and ``sample_weight``)
         is a ValueError, as is ``early_stopping=True`` (as in MLPClassifier).
 
+        Ctrl-C keeps the mini-batches completed so far, then raises
+        KeyboardInterrupt, so that a loop of ``partial_fit`` calls stops; a
+        second Ctrl-C raises at once and keeps the model as it was before the
+        call.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -688,8 +728,21 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             # One partial_fit per row chunk (skbackprop.dask, the [dask] extra).
             from .dask import partial_fit
 
-            return self._publish(partial_fit(self._shadow(), X, y, classes, sample_weight))
-        return self._publish(self._shadow()._partial_fit(X, y, classes, sample_weight))
+            shadow = self._shadow()
+            try:
+                partial_fit(shadow, X, y, classes, sample_weight)
+            except KeyboardInterrupt:
+                # Ctrl-C: keep the chunks that went through (each a partial_fit that
+                # ended consistent or not at all), and stop the caller's loop.
+                self._publish(shadow)
+                raise
+            return self._publish(shadow)
+        shadow, interrupted = self._shadow()._partial_fit(X, y, classes, sample_weight)
+        self._publish(shadow)
+        if interrupted:
+            # One step of the caller's loop: the loop must stop too.
+            raise KeyboardInterrupt
+        return self
 
     @with_callbacks
     def _partial_fit(self, X, y, classes, sample_weight):
@@ -746,7 +799,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         thetas = self._initial_thetas(
             layer_sizes, classes, unit_class, X.dtype, rng, warm=not first, incremental=True
         )
-        self._train(
+        status = self._train(
             X,
             codes,
             sample_weight,
@@ -759,7 +812,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             continued=not first,
             incremental=True,
         )
-        return self
+        return self, status == "interrupted"
 
     def _partial_fit_classes(self, y, classes, first, multilabel):
         """The classes of a partial_fit call: those passed at the first call, checked."""
@@ -1180,7 +1233,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         objective=None,
         validation_hook=None,
     ):
-        """Run the solver from ``thetas`` and publish the fitted attributes.
+        """Run the solver from ``thetas`` and set the fitted attributes; return the solver's status.
 
         ``objective`` comes ready-made for data that are not in memory (a
         ``skbackprop.dask.DaskObjective`` over the dask arrays ``X``, ``y_encoded``),
@@ -1252,7 +1305,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             # while the BLAS limit is set or restored.
             # The check of what was learned runs in it too: BLAS threads woken
             # between the solver and the check would spin on into the next fit.
-            with monitor.deferring_interrupts(), one_blas_thread():
+            with monitor.deferring_interrupts(BLAS_BOOKKEEPING, around=[one_blas_thread()]):
                 result = solver.minimize(objective, x0, monitor)
                 x, loss = result.x, result.loss
                 hook = hooks[0] if hooks else None
@@ -1318,6 +1371,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         # The solver's weights themselves, where a continued fit starts.
         self._standardized_weights = np.array(x, copy=True) if standardized else None
         tasks.end()
+        return result.status
 
     def _continue_validation(self, hook, x0):
         """Carry a warm start's early stopping over; the starting weights' score, or None.
@@ -1625,7 +1679,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=6,
             )
-        elif result.status == "interrupted":
+        elif result.status == "interrupted" and not incremental:  # partial_fit raises
             what = "epochs" if stochastic else "iterations"
             kept = (
                 "the last completed mini-batch's"
@@ -1736,9 +1790,10 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
+        model = self._published()  # one read: a fit publishing meanwhile changes nothing here
         if _validation.is_dask_collection(X):  # a dask array, block by block
-            return _dask_predict(self, "predict_log_proba", X)
-        log_proba = self._log_proba(X)
+            return _dask_predict(model, "predict_log_proba", X)
+        log_proba = model._log_proba(X)
         log_proba[np.exp(log_proba) == 0] = -np.inf
         return log_proba
 
@@ -1757,10 +1812,11 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
+        model = self._published()  # one read: a fit publishing meanwhile changes nothing here
         if _validation.is_dask_collection(X):  # a dask array, block by block
-            return _dask_predict(self, "predict_proba", X)
-        proba = np.exp(self._log_proba(X))
-        if getattr(self, "_multilabel", False):
+            return _dask_predict(model, "predict_proba", X)
+        proba = np.exp(model._log_proba(X))
+        if getattr(model, "_multilabel", False):
             # A sigmoid's value lies strictly between 0 and 1; where it rounds to
             # 0 or 1, report the nearest float inside.
             np.clip(
@@ -1786,14 +1842,15 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
             Labels of ``classes_``, or the multilabel indicator matrix.
         """
+        model = self._published()  # one read: a fit publishing meanwhile changes nothing here
         if _validation.is_dask_collection(X):  # a dask array, block by block
-            return _dask_predict(self, "predict", X)
-        if getattr(self, "_multilabel", False):
+            return _dask_predict(model, "predict", X)
+        if getattr(model, "_multilabel", False):
             # p > 1/2 exactly where the unit's logit is positive.
-            return (self._output_logits(X) > 0).astype(self._indicator_dtype)
+            return (model._output_logits(X) > 0).astype(model._indicator_dtype)
         # The exact log-probabilities still rank classes whose probabilities underflow.
-        log_proba = self._log_proba(X)
-        return self.classes_[np.argmax(log_proba, axis=1)]
+        log_proba = model._log_proba(X)
+        return model.classes_[np.argmax(log_proba, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

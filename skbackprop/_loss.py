@@ -239,8 +239,11 @@ class NetworkLoss:
     def _part_grads(self, count):
         while len(self._grad_flats) < count:
             flat = np.empty(self.n_params, dtype=self.dtype)
-            self._grad_flats.append(flat)
-            self._grad_views.append(views(flat, self._layout))
+            # One statement: a KeyboardInterrupt cannot leave one list longer.
+            self._grad_flats, self._grad_views = (
+                [*self._grad_flats, flat],
+                [*self._grad_views, views(flat, self._layout)],
+            )
         return self._grad_flats[:count]
 
     def _executor(self):

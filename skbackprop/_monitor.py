@@ -14,13 +14,18 @@ and numbers.
 Ctrl-C is one more reason to stop: while :meth:`Monitor.deferring_interrupts`
 is active, SIGINT only sets :attr:`Monitor.interrupt_requested`, which solvers
 read at each iteration (or mini-batch) boundary, so the weights, the loss curve
-and the optimiser's state they return always belong together.
+and the optimiser's state they return always belong together. A second Ctrl-C
+raises KeyboardInterrupt at once, except inside the bookkeeping (this module's
+code, and the modules the caller names, such as the BLAS limit's), where it
+waits until that code is done; either way the fit then raises and publishes
+nothing. A KeyboardInterrupt that a hook's own code raises (a callback) is that
+hook's exception, never taken for Ctrl-C: it goes through the solver unchanged.
 """
 
 import signal
+import sys
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -176,41 +181,27 @@ class Monitor:
         self.stop_is_final = False
         self._in_iteration = False
         self.interrupt_requested = False
+        self.interrupt_forced = False  # a second Ctrl-C
         self._interrupt_honoured = False
         self._start = time.perf_counter()
 
-    @contextmanager
-    def deferring_interrupts(self):
+    def deferring_interrupts(self, bookkeeping=(), around=()):
         """Turn Ctrl-C into a request to stop at the next boundary; a second one raises.
 
         A request that came after the solver's last boundary raises
-        KeyboardInterrupt when the block ends.
+        KeyboardInterrupt when the block ends; so does a second Ctrl-C, which
+        raises at once unless it lands in the bookkeeping: this module's code,
+        that of the modules named in ``bookkeeping`` (module names), and the
+        lines of the function that holds the block (raised at the ``with``
+        line, it could skip the block's exit), which it does not interrupt.
+        The context managers ``around`` are entered after Ctrl-C is deferred,
+        and left before it is not.
 
         Only in the main thread, and only where SIGINT has Python's default
         handler (elsewhere a KeyboardInterrupt stays an exception, which the
         solvers also handle).
         """
-        if (
-            threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-        ):
-            yield
-            return
-
-        def request_stop(signum, frame):
-            if self.interrupt_requested:
-                raise KeyboardInterrupt
-            self.interrupt_requested = True
-
-        previous = signal.signal(signal.SIGINT, request_stop)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, previous)
-        if self.interrupt_requested and not self._interrupt_honoured:
-            # Ctrl-C after the solver's last boundary: not swallowed (a loop of
-            # fits must stop too), and the fit in progress is not published.
-            raise KeyboardInterrupt
+        return _DeferredInterrupts(self, bookkeeping, around)
 
     def begin_iteration(self):
         """An iteration (epoch) starts: tell the hooks that have ``begin()``.
@@ -221,7 +212,7 @@ class Monitor:
         if not self._in_iteration:
             self._in_iteration = True
             for hook in self.hooks:
-                getattr(hook, "begin", _nothing)()
+                _call_hook(getattr(hook, "begin", _nothing))
 
     def iteration(self, x, loss, grad_max=None):
         """Record a completed iteration; return True if a hook asks to stop."""
@@ -235,7 +226,7 @@ class Monitor:
             grad_text = "" if grad_max is None else f", max|gradient| = {grad_max:.3e}"
             elapsed = time.perf_counter() - self._start
             print(f"Iteration {n}, loss = {loss:.8f}{grad_text}, {elapsed:.2f} s", flush=True)
-        asking = [hook for hook in self.hooks if hook(n, self.x, self.loss)]
+        asking = [hook for hook in self.hooks if _call_hook(hook, n, self.x, self.loss)]
         # A hook with no patience to reset (a callback) cannot be talked out of
         # its stop; SGD's adaptive schedule may decline the others'.
         final = [hook for hook in asking if not hasattr(hook, "reset_patience")]
@@ -245,11 +236,11 @@ class Monitor:
 
     def reset_patience(self):
         for hook in self.hooks:
-            getattr(hook, "reset_patience", _nothing)()
+            _call_hook(getattr(hook, "reset_patience", _nothing))
 
     def stop_message(self):
         hook = self.stopped_by
-        return getattr(hook, "describe", lambda: "a hook asked to stop")()
+        return _call_hook(getattr(hook, "describe", lambda: "a hook asked to stop"))
 
     @property
     def n_iter(self):
@@ -259,7 +250,7 @@ class Monitor:
         """What the solver returns; the hooks learn that it stopped."""
         self._interrupt_honoured = status == "interrupted"
         for hook in self.hooks:
-            getattr(hook, "close", _nothing)()
+            _call_hook(getattr(hook, "close", _nothing))
         x = self.x if x is None else x
         loss = self.loss if loss is None else loss
         if self.verbose:
@@ -269,3 +260,98 @@ class Monitor:
 
 def _nothing():
     pass
+
+
+class _HookRaised(Exception):
+    """A hook's KeyboardInterrupt, carried through the solvers (which take one for Ctrl-C)."""
+
+    def __init__(self, error):
+        super().__init__(error)
+        self.error = error
+
+
+def _call_hook(function, *args):
+    try:
+        return function(*args)
+    except KeyboardInterrupt as error:
+        # The hook's own (a second Ctrl-C does not raise inside this module).
+        raise _HookRaised(error) from None
+
+
+class _DeferredInterrupts:
+    """The block of :meth:`Monitor.deferring_interrupts`.
+
+    A class, not a generator: its ``__exit__`` is this module's code from its
+    first line, so a second Ctrl-C cannot land between leaving the block and
+    putting the previous SIGINT handler back. It enters and leaves the context
+    managers ``around`` itself, for the same reason: Python may skip an outer
+    ``with``'s exit for an exception raised between it and an inner one's.
+    """
+
+    def __init__(self, monitor, bookkeeping, around):
+        self.monitor = monitor
+        self.bookkeeping = {__name__, *bookkeeping}
+        self.around = around
+        self.entered = []
+        self.previous = None
+        self.owner = None  # the frame of the with statement
+
+    def _in_bookkeeping(self, frame):
+        package = __name__.rpartition(".")[0]
+        inner = False  # whether a frame of the package runs inside this one
+        while frame is not None:
+            name = frame.f_globals.get("__name__", "")
+            if name in self.bookkeeping:
+                return True
+            if frame is self.owner and not inner:
+                # Raised at the with statement's own line, it could skip __exit__.
+                return True
+            inner = inner or name.startswith(package + ".")
+            frame = frame.f_back
+        return False
+
+    def _request_stop(self, signum, frame):
+        monitor = self.monitor
+        if not monitor.interrupt_requested:
+            monitor.interrupt_requested = True
+            return
+        monitor.interrupt_forced = True
+        if not self._in_bookkeeping(frame):
+            raise KeyboardInterrupt
+
+    def __enter__(self):
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+            self.owner = sys._getframe(1)
+            self.previous = signal.signal(signal.SIGINT, self._request_stop)
+        try:
+            for manager in self.around:
+                manager.__enter__()
+                self.entered.append(manager)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        try:
+            while self.entered:
+                self.entered.pop().__exit__(exc_type, exc, traceback)
+        finally:
+            if self.previous is not None:
+                signal.signal(signal.SIGINT, self.previous)
+            self.owner = None
+        if isinstance(exc, _HookRaised):
+            raise exc.error.with_traceback(exc.error.__traceback__) from None
+        monitor = self.monitor
+        if exc_type is None and (
+            monitor.interrupt_forced
+            or (monitor.interrupt_requested and not monitor._interrupt_honoured)
+        ):
+            # A second Ctrl-C, or one after the solver's last boundary: not
+            # swallowed (a loop of fits must stop too), and the fit in progress
+            # is not published.
+            raise KeyboardInterrupt
+        return False

@@ -163,3 +163,24 @@ def test_a_limit_set_by_other_code_during_a_fit_is_kept(two_blas_threads):
     with one_blas_thread():
         threadpool_limits(limits=3, user_api="blas")  # e.g. from a callback of the user
     assert _blas_threads() == [3] * len(two_blas_threads)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 19 item 6, open: a process-wide BLAS limit (OpenBLAS pthreads, MKL, BLIS) "
+    "that a fit lowered to 1 cannot be told from a user's limit of 1 set meanwhile, and a "
+    "threadpool_limits block entered during the fit records the fit's 1 as the limit to restore",
+)
+@pytest.mark.parametrize("user", ["permanent", "block spanning the fit's end"])
+def test_a_limit_set_by_the_user_during_a_fit_survives_it(two_blas_threads, user):
+    # The limit is the process's: the order of the steps, not their threads, matters.
+    fit = one_blas_thread()
+    fit.__enter__()
+    limit = threadpool_limits(limits=1, user_api="blas")
+    fit.__exit__(None, None, None)
+    if user == "permanent":
+        assert _blas_threads() == [1] * len(two_blas_threads)
+    else:
+        assert _blas_threads() == [1] * len(two_blas_threads)  # the user's block goes on
+        limit.restore_original_limits()
+        assert _blas_threads() == two_blas_threads

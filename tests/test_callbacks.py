@@ -141,6 +141,33 @@ def test_a_failing_callback_leaves_the_estimator_as_it_was(solver, iris, sk_call
     assert [call[0] for call in recorder.calls].count("teardown") == 2
 
 
+class RaisesKeyboardInterrupt(Recorder):
+    """A callback whose own code raises KeyboardInterrupt (not Ctrl-C) at iteration ``at``."""
+
+    def __init__(self, at):
+        super().__init__()
+        self.at = at
+
+    def on_fit_task_end(self, estimator, context, *, X=None, y=None, fitted_estimator=None):
+        if context.parent is not None and context.task_id + 1 == self.at:
+            raise KeyboardInterrupt("raised by the callback")
+
+
+@pytest.mark.parametrize("solver", ["gd", "adam", "L-BFGS-B"])
+def test_a_callback_raising_keyboard_interrupt_leaves_the_estimator_as_it_was(
+    solver, iris, sk_callback
+):
+    # An exception of the callback, like any other: not taken for Ctrl-C.
+    X, y = iris
+    fitted = net(solver, max_iter=15, tol=0.0).fit(X, y)
+    thetas = [theta.copy() for theta in fitted.thetas_]
+    with pytest.raises(KeyboardInterrupt, match="raised by the callback"):
+        fitted.set_callbacks(RaisesKeyboardInterrupt(at=2)).fit(X, y)
+    assert fitted.n_iter_ == len(fitted.loss_curve_) == 15
+    for theta, expected in zip(fitted.thetas_, thetas, strict=True):
+        assert_array_equal(theta, expected)
+
+
 @pytest.fixture
 def python_sigint_handler():
     """Python's own Ctrl-C handler, as in a terminal (see test_interrupts.py)."""

@@ -382,6 +382,28 @@ def test_partial_fit_on_chunks_equals_partial_fit_fed_the_same_chunks(client, da
     assert dist.score(X, y) > 0.75  # L-BFGS-B's full fit: 0.87
 
 
+def test_ctrl_c_during_a_pass_over_chunks_stops_it_and_keeps_the_chunks_done(client, data):
+    import signal
+
+    from tests.test_interrupts import SigintAtCall, traced
+
+    X, y, _ = data
+    Xd, yd = chunked(X, y)
+    clf = net(solver="adam", batch_size=50, max_iter=5)  # two mini-batches per chunk
+    tracer = SigintAtCall("batch", 3)  # the second chunk's first mini-batch
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            traced(tracer, clf.partial_fit, Xd, yd, classes=[0, 1, 2])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert tracer.calls == 3  # the pass stopped: no later chunk was trained
+    # the first chunk's epoch and the second's first mini-batch, which belong together
+    assert clf._solver_state["t"] == 3
+    assert clf.n_iter_ == len(clf.loss_curve_) == 1 and clf.t_ == CHUNK
+    assert clf.predict(X).shape == y.shape
+
+
 def test_multilabel_partial_fit_and_predict_on_chunks(client, data):
     X, y, _ = data
     Y = np.stack([y == 0, y == 1, X[:, 0] > 0], axis=1).astype(np.int64)

@@ -4,8 +4,22 @@ A SIGINT is raised at every line the package executes during a small fit, for
 every solver. Either the fit raises KeyboardInterrupt and the estimator is as it
 was, or it returns a model whose attributes belong together; in both cases the
 process's BLAS limit is what it was before.
+
+A second SIGINT after the first always makes the fit raise KeyboardInterrupt,
+wherever it lands (the interrupt and BLAS bookkeeping included), and leaves the
+BLAS limit, its lock and count, and Python's SIGINT handler as they were. By
+default it is tried at a sample of the lines after two first interrupts (every
+line of the bookkeeping, every 10th line elsewhere). The exhaustive campaign,
+first interrupts at every line of the block where Ctrl-C is deferred and second
+ones at every line after, is a separate stage:
+
+    SKBACKPROP_INTERRUPT_CAMPAIGN=1 python -m pytest -p no:cacheprovider \
+        tests/test_interrupts.py -k second_sigint
+
+``SKBACKPROP_INTERRUPT_CAMPAIGN=N`` takes the first interrupts at every N-th line.
 """
 
+import os
 import signal
 import sys
 import warnings
@@ -18,10 +32,13 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_info
 
 import skbackprop
-from skbackprop import BackpropClassifier, engine
+from skbackprop import BackpropClassifier, _blocks, _classifier, engine
 
 PACKAGE = str(Path(skbackprop.__file__).parent)
 SOLVERS = ["gd", "sgd", "adam", "L-BFGS-B", "CG", "BFGS", "TNC"]
+# Every N-th line of the deferred block takes a first interrupt (0: a sample).
+CAMPAIGN = int(os.environ.get("SKBACKPROP_INTERRUPT_CAMPAIGN", "0") or 0)
+BOOKKEEPING = ("skbackprop._monitor", "skbackprop._blocks")
 
 
 def _data():
@@ -49,11 +66,16 @@ def _make(solver):
 
 
 class SigintAtLine:
-    """A tracer that raises SIGINT at the k-th line the package executes."""
+    """A tracer that raises SIGINT at the k-th line the package executes, and at each of ``more``.
 
-    def __init__(self, k):
-        self.k = k
+    With ``record``, :attr:`record` lists ``(function, module)`` of each line.
+    Tracing stops where a SIGINT raises KeyboardInterrupt.
+    """
+
+    def __init__(self, k, *more, record=False):
+        self.at = {k, *more}
         self.lines = 0
+        self.record = [] if record else None
 
     def __call__(self, frame, event, arg):
         if not frame.f_code.co_filename.startswith(PACKAGE):
@@ -63,13 +85,43 @@ class SigintAtLine:
     def local(self, frame, event, arg):
         if event == "line":
             self.lines += 1
-            if self.lines == self.k:
+            if self.record is not None:
+                self.record.append((frame.f_code.co_qualname, frame.f_globals["__name__"]))
+            if self.lines in self.at:
                 signal.raise_signal(signal.SIGINT)
         return self.local
 
 
-def _fit_traced(clf, X, y, k):
-    tracer = SigintAtLine(k)
+class SigintAtCall:
+    """A tracer that raises SIGINT when the package calls ``name`` for the n-th time.
+
+    With ``then=True``, a second SIGINT at the next line the package executes.
+    """
+
+    def __init__(self, name, n, then=False):
+        self.name, self.n, self.then = name, n, then
+        self.calls = 0
+        self.armed = False
+
+    def __call__(self, frame, event, arg):
+        if not frame.f_code.co_filename.startswith(PACKAGE):
+            return None
+        if event == "call" and frame.f_code.co_name == self.name:
+            self.calls += 1
+            if self.calls == self.n:
+                self.armed = self.then
+                signal.raise_signal(signal.SIGINT)
+        return self.local
+
+    def local(self, frame, event, arg):
+        if event == "line" and self.armed:
+            self.armed = False
+            signal.raise_signal(signal.SIGINT)
+        return self.local
+
+
+def traced(tracer, method, *args, **kwargs):
+    """``method(*args, **kwargs)`` under ``tracer``, warnings ignored."""
     # An interrupt inside NumPy's own errstate.__enter__ (outside the solver,
     # where Ctrl-C is still an exception) can skip its __exit__; the outer
     # errstate restores the floating-point settings for the tests that follow.
@@ -78,9 +130,14 @@ def _fit_traced(clf, X, y, k):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                clf.fit(X, y)
+                return method(*args, **kwargs)
         finally:
             sys.settrace(None)
+
+
+def _fit_traced(clf, X, y, k):
+    tracer = SigintAtLine(k)
+    traced(tracer, clf.fit, X, y)
     return tracer.lines
 
 
@@ -134,6 +191,104 @@ def test_sigint_at_every_line_of_a_fit(solver):
             assert_consistent(clf, X, y)
             outcomes["interrupted" if clf.n_iter_ < 3 else "completed"] += 1
         assert _blas_threads() == blas_before, k
+        assert not _classifier._PUBLISH_LOCK.locked(), k
     # Ctrl-C during training is a clean stop, not an exception
     assert outcomes["interrupted"] > 0
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def _assert_left_as_it_was(blas_before, where=None):
+    assert _blas_threads() == blas_before
+    assert _blocks._blas.users == 0 and not _blocks._blas.lowered
+    assert not _blocks._blas_lock.locked()
+    assert not _classifier._PUBLISH_LOCK.locked()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, where
+
+
+def _first_interrupts(record):
+    """Lines where a first Ctrl-C lands: from the BLAS limit's entry to the deferred block's end."""
+    start = next(i for i, (name, _) in enumerate(record) if name == "one_blas_thread.__enter__")
+    end = max(i for i, (name, _) in enumerate(record) if name == "_DeferredInterrupts.__exit__")
+    if CAMPAIGN:
+        return list(range(start + 1, end + 2, CAMPAIGN))
+    # entering the BLAS limit, and the monitor's record of the first iteration
+    first_iteration = next(i for i, (name, _) in enumerate(record) if name == "Monitor.iteration")
+    return [start + 1, first_iteration + 1]
+
+
+def _second_interrupts(record, k1):
+    """Lines after ``k1`` where a second Ctrl-C lands (``record``: the fit interrupted at k1)."""
+    later = range(k1 + 1, len(record) + 1)
+    if CAMPAIGN:
+        return list(later)
+    return [k for k in later if record[k - 1][1] in BOOKKEEPING or (k - k1) % 10 == 0]
+
+
+@pytest.mark.skipif(sys.gettrace() is not None, reason="needs the trace hook (coverage runs)")
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_second_sigint_at_any_line_after_the_first_raises_and_leaves_the_process_as_it_was(
+    solver,
+):
+    X, y = _data()
+    blas_before = _blas_threads()
+    record = SigintAtLine(0, record=True)
+    traced(record, _make(solver).fit, X, y)
+    tried = 0
+    for k1 in _first_interrupts(record.record):
+        after_first = SigintAtLine(k1, record=True)
+        try:
+            traced(after_first, _make(solver).fit, X, y)
+        except KeyboardInterrupt:
+            pass
+        for k2 in _second_interrupts(after_first.record, k1):
+            clf = _make(solver)
+            tracer = SigintAtLine(k1, k2)
+            where = (k1, k2, after_first.record[k2 - 1])
+            try:
+                traced(tracer, clf.fit, X, y)
+            except KeyboardInterrupt:
+                if hasattr(clf, "thetas_"):  # raised after the new model was published
+                    assert_consistent(clf, X, y)
+                else:  # untouched
+                    assert sorted(vars(clf)) == sorted(vars(_make(solver))), where
+            else:
+                raise AssertionError(f"a second Ctrl-C did not stop the fit: {where}")
+            _assert_left_as_it_was(blas_before, where)
+            tried += 1
+    assert tried > 20
+
+
+def test_ctrl_c_during_a_loop_of_partial_fit_stops_the_loop_and_keeps_the_completed_batches():
+    X, y = _data()
+    clf = _make("adam").partial_fit(X, y, classes=[0, 1, 2])  # 3 mini-batches
+    calls = 0
+
+    def loop():
+        nonlocal calls
+        for _ in range(5):
+            calls += 1
+            clf.partial_fit(X, y)
+
+    with pytest.raises(KeyboardInterrupt):
+        traced(SigintAtCall("batch", 2), loop)  # during the next call's second mini-batch
+    assert calls == 1
+    # the first epoch and the second's first two mini-batches, which belong together
+    assert clf._solver_state["t"] == 5
+    assert clf.n_iter_ == len(clf.loss_curve_) == 1
+    assert all(np.isfinite(theta).all() for theta in clf.thetas_)
+    assert clf.predict(X).shape == y.shape
+    _assert_left_as_it_was(_blas_threads())
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_a_second_ctrl_c_raises_and_keeps_the_model_as_it_was(method):
+    X, y = _data()
+    clf = _make("adam").partial_fit(X, y, classes=[0, 1, 2])
+    thetas = [theta.copy() for theta in clf.thetas_]
+    blas_before = _blas_threads()
+    with pytest.raises(KeyboardInterrupt):
+        traced(SigintAtCall("batch", 2, then=True), getattr(clf, method), X, y)
+    assert clf._solver_state["t"] == 3 and clf.n_iter_ == 1
+    for theta, before in zip(clf.thetas_, thetas, strict=True):
+        np.testing.assert_array_equal(theta, before)
+    _assert_left_as_it_was(blas_before)
