@@ -11,12 +11,15 @@ BLAS limit, its lock and count, and Python's SIGINT handler as they were. By
 default it is tried at a sample of the lines after two first interrupts (every
 line of the bookkeeping, every 10th line elsewhere). The exhaustive campaign,
 first interrupts at every line of the block where Ctrl-C is deferred and second
-ones at every line after, is a separate stage:
+ones at every line after, is a separate stage; so is a lone SIGINT at every
+line of the fit (by default: every line of the bookkeeping, every 7th
+elsewhere):
 
     SKBACKPROP_INTERRUPT_CAMPAIGN=1 python -m pytest -p no:cacheprovider \
-        tests/test_interrupts.py -k second_sigint
+        tests/test_interrupts.py -k "every_line or second_sigint"
 
-``SKBACKPROP_INTERRUPT_CAMPAIGN=N`` takes the first interrupts at every N-th line.
+``SKBACKPROP_INTERRUPT_CAMPAIGN=N`` takes the first interrupts of the
+two-interrupt test at every N-th line (the lone ones stay at every line).
 """
 
 import os
@@ -169,15 +172,30 @@ def assert_consistent(clf, X, y):
         assert clf.loss_ == pytest.approx(J, rel=1e-9)
 
 
+def _single_interrupts(record):
+    """Lines where a lone Ctrl-C lands: every line in the campaign, else a sample.
+
+    The sample keeps every line of the bookkeeping (the monitor, the BLAS
+    limit) and every 7th line elsewhere: each region of the fit is hit, at a
+    seventh of the campaign's time (about 75 s for the seven solvers).
+    """
+    lines = range(1, len(record) + 1)
+    if CAMPAIGN:
+        return list(lines)
+    return [k for k in lines if record[k - 1][1] in BOOKKEEPING or k % 7 == 0]
+
+
 @pytest.mark.skipif(sys.gettrace() is not None, reason="needs the trace hook (coverage runs)")
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_sigint_at_every_line_of_a_fit(solver):
     X, y = _data()
     blas_before = _blas_threads()
-    n_lines = _fit_traced(_make(solver), X, y, k=0)
+    record = SigintAtLine(0, record=True)
+    traced(record, _make(solver).fit, X, y)
+    n_lines = record.lines
     assert n_lines > 100
     outcomes = {"raised": 0, "interrupted": 0, "completed": 0}
-    for k in range(1, n_lines + 1):
+    for k in _single_interrupts(record.record):
         clf = _make(solver)
         try:
             _fit_traced(clf, X, y, k)
