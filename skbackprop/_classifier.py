@@ -392,7 +392,9 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         """Set the parameters of this estimator, as scikit-learn's ``set_params``.
 
         A name of ``MLPClassifier``'s that is ours under another name is an
-        error that names ours (``alpha``: "did you mean reg_lambda?").
+        error that names ours (``alpha``: "did you mean reg_lambda?"). A fit
+        running meanwhile in another thread keeps the parameters set here: it
+        publishes only its fitted attributes.
 
         Parameters
         ----------
@@ -410,7 +412,8 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             For a name that is not a parameter of the estimator.
         """
         _check_ported_names(type(self), params, ValueError)
-        return super().set_params(**params)
+        with Monitor().deferring_interrupts(around=[_PUBLISH_LOCK]):
+            return super().set_params(**params)
 
     def __init__(
         self,
@@ -666,21 +669,6 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         model = object.__new__(type(self))
         model.__dict__ = self.__dict__
         return model
-
-    def set_params(self, **params):
-        """Set the parameters of this estimator; a fit running meanwhile keeps them.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters.
-
-        Returns
-        -------
-        self : BackpropClassifier
-        """
-        with Monitor().deferring_interrupts(around=[_PUBLISH_LOCK]):
-            return super().set_params(**params)
 
     def _stochastic(self):
         if self.solver not in STOCHASTIC_SOLVERS:
