@@ -849,7 +849,9 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
         # The moments in one pass over the chunks, on the workers.
         blocks = zip(X.to_delayed().ravel(), _blocks_or_none(weights, X), strict=True)
         estimator.feature_mean_, estimator.feature_scale_ = _standardize.combine(
-            dask.compute(*[dask.delayed(_standardize.chunk_moments)(x, w) for x, w in blocks])
+            dask.compute(
+                *[dask.delayed(_standardize.chunk_moments)(x, w, exponent) for x, w in blocks]
+            )
         )
     else:
         estimator._set_standardization(None, None, warm)

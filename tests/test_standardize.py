@@ -176,6 +176,30 @@ def test_chunk_moments_combine_to_the_standard_scalers():
     assert_allclose(scale, scaler.scale_, rtol=1e-9)
 
 
+def test_chunk_moments_keep_the_constant_column_rule_and_the_overflow_fallback():
+    # A constant column whose chunk means differ by an ulp has scale 1 (not
+    # ~1e-14), and values near the float limit are measured without overflow:
+    # the dask fit's moments are the in-memory fit's.
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=600), np.full(600, 3.3), rng.normal(size=600) * 1e200])
+    w = rng.uniform(0, 2, 600) * 2.0**300
+    for weights in (None, w):
+        exponent = 0 if weights is None else int(np.frexp(w.max())[1])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            parts = [
+                chunk_moments(
+                    X[a : a + 200], None if weights is None else weights[a : a + 200], exponent
+                )
+                for a in range(0, 600, 200)
+            ]
+            mean, scale = combine(parts)
+            expected = moments(X, weights)
+        assert scale[1] == 1.0
+        assert_allclose(mean, expected[0], rtol=1e-12)
+        assert_allclose(scale, expected[1], rtol=1e-12)
+
+
 def test_raw_data_learn_with_the_defaults():
     X, y = make_classification(n_samples=300, n_features=6, random_state=0)
     X = X * [1e-3, 1, 1e3, 1e4, 1, 1] + 1e3
