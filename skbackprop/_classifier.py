@@ -1900,14 +1900,20 @@ def _sentence(*parts):
 
 
 def _looks_standardised(X, rows=2000):
-    """Whether the columns of (up to ``rows`` rows of) X have mean ~0 and std ~1."""
-    X = X[:: max(1, X.shape[0] // rows)]
+    """Whether the columns of (up to ``rows`` rows of) X have mean ~0 and std ~1.
+
+    A dask array's columns are measured whole, on the workers: no rows come to
+    the client (a constant column's scale is 1 there, which this accepts).
+    """
     with np.errstate(over="ignore", invalid="ignore"):
-        if sparse.issparse(X):
+        if _validation.is_dask_collection(X):
+            mean, std = _standardize.chunked_moments(X)
+        elif sparse.issparse(X):
+            X = X[:: max(1, X.shape[0] // rows)]
             mean, var = mean_variance_axis(sparse.csr_matrix(X, dtype=np.float64), axis=0)
             std = np.sqrt(var)
         else:
-            X = np.asarray(X, dtype=np.float64)
+            X = np.asarray(X[:: max(1, X.shape[0] // rows)], dtype=np.float64)
             mean, std = X.mean(axis=0), X.std(axis=0)
     varying = std > 0
     return bool(np.all(np.abs(mean) <= 0.5) and np.all((std[varying] >= 0.5) & (std[varying] <= 2)))

@@ -120,6 +120,23 @@ def chunk_moments(X, weights=None, weight_exponent=0):
     return total, mean, w @ (X - mean) ** 2, exponent
 
 
+def chunked_moments(X, weights=None, weight_exponent=0):
+    """``(mean, scale)`` of a dask array's columns, computed chunk by chunk on the workers.
+
+    ``X`` has one chunk across its columns; ``weights`` (a dask array chunked
+    like X's rows, or None) are divided by ``2**weight_exponent``.
+    """
+    import dask
+
+    rows = X.to_delayed().ravel()
+    blocks = [None] * len(rows) if weights is None else weights.to_delayed().ravel()
+    parts = [
+        dask.delayed(chunk_moments)(x, w, weight_exponent)
+        for x, w in zip(rows, blocks, strict=True)
+    ]
+    return combine(dask.compute(*parts))
+
+
 def transform(X, mean, scale):
     """Dense ``(X - mean) / scale`` in X's dtype, a new array (as StandardScaler.transform).
 
