@@ -1086,21 +1086,23 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         through them: the classifier would then score raw rows with weights
         trained on transformed ones. A column differs visibly when its
         validation mean lies more than 5 training standard deviations from the
-        training mean, or (with 10 rows or more) its standard deviation is more
-        than 10 times larger or smaller.
+        training mean, or (with 10 rows or more, not constant in X_val) its
+        standard deviation is more than 10 times larger or smaller.
         """
         mean, scale = (
             (self.feature_mean_, self.feature_scale_)
             if getattr(self, "feature_mean_", None) is not None
             else _standardize.moments(X, sample_weight)
         )
-        mean_val, scale_val = _standardize.moments(X_val)
+        # X_val's raw standard deviations: a column constant in X_val (a rare
+        # feature absent from it) has no spread to compare.
+        mean_val, scale_val, constant_val = _standardize.moments(X_val, raw=True)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             shift = np.abs(mean_val - mean) / scale
             ratio = scale_val / scale
         off = shift > 5
         if X_val.shape[0] >= 10:
-            off |= (ratio > 10) | (ratio < 0.1)
+            off |= ((ratio > 10) | (ratio < 0.1)) & ~constant_val
         if not off.any():
             return
         j = int(np.flatnonzero(off)[0])

@@ -21,18 +21,25 @@ from ._params import layout, views
 from ._validation import scale_weights
 
 
-def moments(X, sample_weight=None):
+def moments(X, sample_weight=None, raw=False):
     """``(mean, scale)`` of the columns of ``X`` (float64), as ``StandardScaler`` fits them.
 
-    The weights are first divided by a power of two (exactly), so that their sum
-    cannot overflow; columns whose moments would overflow (values near the float
+    With ``raw=True``, ``(mean, std, constant)``: the standard deviations before
+    the constant-column rule replaces them with 1, and the mask of the constant
+    columns. The weights are first divided by a power of two (exactly), so
+    that their sum cannot overflow; columns whose moments would overflow (values near the float
     limit) are measured on ``X / 2**e`` and scaled back, exactly.
     """
     if sample_weight is not None:
         sample_weight = scale_weights(np.asarray(sample_weight, dtype=np.float64))[0]
-    mean, scale = _scaled_back(*_scaler_moments(X, sample_weight))
-    if np.isfinite(mean).all() and np.isfinite(scale).all():
-        return mean, scale
+    mean, scale, constant = _scaled_back(*_scaler_moments(X, sample_weight))
+    if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+        mean, scale, constant = _shrunk_moments(X, sample_weight)
+    return (mean, scale, constant) if raw else (mean, _ones_where(scale, constant))
+
+
+def _shrunk_moments(X, sample_weight):
+    """:func:`_scaled_back`'s moments of the columns measured on ``X / 2**e`` (near the limit)."""
     peak = abs(X).max(axis=0)
     peak = np.asarray(peak.toarray() if _is_sparse(peak) else peak, np.float64).ravel()
     exponent = np.frexp(peak)[1]
@@ -50,16 +57,17 @@ def _scaler_moments(X, sample_weight):
 
 
 def _scaled_back(mean, var, n_samples, exponent=0):
-    """``(mean, scale)`` of columns whose moments were measured on ``X / 2**exponent``.
+    """``(mean, std, constant)`` of columns whose moments were measured on ``X / 2**exponent``.
 
-    The scale is ``sqrt(var) * 2**exponent`` (past the float limit, the limit),
-    and 1 for a constant column: one whose ``var`` is within the rounding error
-    of its computation, StandardScaler's rule (of ``n_samples``, the total
-    weight). The rule is homogeneous in ``(mean, sqrt(var))``: it is evaluated on
-    them divided by a power of two near their size (exactly), so that it cannot
-    overflow; an overflowed ``var`` is not constant (:func:`moments` measures it
-    again, shrunk). A constant column's variance can round to a tiny negative
-    number: no warning.
+    The std is ``sqrt(var) * 2**exponent`` (past the float limit, the limit);
+    ``constant`` marks the columns whose scale is 1 (:func:`_ones_where`): those
+    whose ``var`` is within the rounding error of its computation,
+    StandardScaler's rule (of ``n_samples``, the total weight). The rule is
+    homogeneous in ``(mean, sqrt(var))``: it is evaluated on them divided by a
+    power of two near their size (exactly), so that it cannot overflow; an
+    overflowed ``var`` is not constant (:func:`moments` measures it again,
+    shrunk). A constant column's variance can round to a tiny negative number:
+    its std is 0, no warning.
     """
     from sklearn.preprocessing._data import _is_constant_feature
 
@@ -69,10 +77,13 @@ def _scaled_back(mean, var, n_samples, exponent=0):
         unit = np.frexp(np.maximum(abs(mean), np.sqrt(abs(var))))[1]
         unit_mean, unit_var = np.ldexp(mean, -unit), np.ldexp(var, -2 * unit)
         constant = _is_constant_feature(unit_var, unit_mean, n_samples) & np.isfinite(var)
-        mean, scale = np.ldexp(mean, exponent), np.ldexp(np.sqrt(var), exponent)
-    scale = np.minimum(scale, top)
-    scale[constant] = 1.0
-    return np.clip(mean, -top, top), scale
+        mean, scale = np.ldexp(mean, exponent), np.ldexp(np.sqrt(np.maximum(var, 0)), exponent)
+    return np.clip(mean, -top, top), np.minimum(scale, top), constant
+
+
+def _ones_where(scale, constant):
+    """The scale, 1 where ``constant`` (StandardScaler's rule), a new array."""
+    return np.where(constant, 1.0, scale)
 
 
 def combine(parts):
@@ -97,7 +108,8 @@ def combine(parts):
         mean += delta * (weight / new_total)
         m2 += part_m2 + delta**2 * (total * weight / new_total)
         total = new_total
-    return _scaled_back(mean, m2 / total, total, exponent)
+    mean, scale, constant = _scaled_back(mean, m2 / total, total, exponent)
+    return mean, _ones_where(scale, constant)
 
 
 def chunk_moments(X, weights=None, weight_exponent=0):

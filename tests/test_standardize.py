@@ -237,6 +237,22 @@ def test_x_val_goes_through_the_pipeline_with_metadata_routing():
     assert pipe[-1].validation_loss_curve_ == by_hand.validation_loss_curve_
 
 
+def test_a_column_constant_in_x_val_is_not_another_scale():
+    # A rare 0/1 feature absent from X_val: its std 0 was compared as the
+    # constant-column rule's 1 against the training std (~0.07), a false warning.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 3))
+    X[:, 2] = 0
+    X[rng.choice(2000, 10, replace=False), 2] = 1
+    X_val = rng.normal(size=(50, 3))
+    X_val[:, 2] = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        BackpropClassifier(max_iter=2, tol=0.0, random_state=0).fit(
+            X, X[:, 0] > 0, X_val=X_val, y_val=X_val[:, 0] > 0
+        )
+
+
 def test_x_val_on_another_scale_than_the_training_rows_warns():
     X, y = _wine()
     pipe = make_pipeline(StandardScaler(), BackpropClassifier((5,), max_iter=5, random_state=0))
