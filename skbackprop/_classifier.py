@@ -789,7 +789,8 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             state = None
             self._set_standardization(X, sample_weight, warm=False)
         else:
-            self._set_standardization(X, None, warm=True)  # an error if it was switched
+            # An error if it was switched.
+            self._set_standardization(X, None, warm=True, incremental=True)
             unit_class = self._unit_class
             # A copy: the solver updates its state in place, and a fit that fails
             # must leave the previous model's state as it was.
@@ -932,19 +933,21 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             return None
         return x
 
-    def _set_standardization(self, X, sample_weight, warm):
+    def _set_standardization(self, X, sample_weight, warm, incremental=False):
         """Set ``feature_mean_`` and ``feature_scale_``: frozen by a continued fit.
 
         A fresh fit with ``standardize=True`` measures them on ``X`` (weighted by
         ``sample_weight``); a continued one keeps those of the first fit, so that
         the optimiser's state keeps its meaning; ``standardize=False`` sets None.
+        ``incremental``: a later call of :meth:`partial_fit` (its error's words).
         """
         if warm:
             was = getattr(self, "feature_mean_", None) is not None
             if was != self.standardize:
+                context, previous, remedy = _continuation(incremental)
                 raise ValueError(
-                    f"warm_start=True: standardize={self.standardize!r} differs from the "
-                    f"previous fit's {was!r}; fit with warm_start=False to start anew"
+                    f"{context}: standardize={self.standardize!r} differs from "
+                    f"{previous}'s {was!r}; {remedy}"
                 )
             return
         if self.standardize:
@@ -1421,16 +1424,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         ``incremental``: for :meth:`partial_fit`, whose network was built by its
         first call (or by a fit), not by a warm start.
         """
-        if incremental:
-            context, previous = "partial_fit", "the first call of partial_fit"
-            remedy = (
-                "the network was built then (or by fit) and cannot change. To start over "
-                "with the new settings, call fit, or partial_fit on a fresh copy: "
-                "sklearn.base.clone(estimator)"
-            )
-        else:
-            context, previous = "warm_start=True", "the previous fit"
-            remedy = "fit with warm_start=False to start anew"
+        context, previous, remedy = _continuation(incremental)
         old_sizes = engine.layer_sizes_of(self.thetas_)
         if old_sizes[0] != layer_sizes[0]:
             raise ValueError(
@@ -1899,6 +1893,23 @@ def _sentence(*parts):
     parts = [part for part in parts if part]
     text = ", ".join(parts[:-1]) + (" or " if len(parts) > 1 else "") + parts[-1]
     return text[:1].upper() + text[1:]
+
+
+def _continuation(incremental):
+    """``(context, previous, remedy)``: the words of an error of a continued fit.
+
+    ``incremental``: for :meth:`BackpropClassifier.partial_fit`, whose network
+    was built by its first call (or by a fit), not by a warm start.
+    """
+    if incremental:
+        return (
+            "partial_fit",
+            "the first call of partial_fit",
+            "the network was built then (or by fit) and cannot change. To start over "
+            "with the new settings, call fit, or partial_fit on a fresh copy: "
+            "sklearn.base.clone(estimator)",
+        )
+    return "warm_start=True", "the previous fit", "fit with warm_start=False to start anew"
 
 
 def _looks_standardised(X, rows=2000):

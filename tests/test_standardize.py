@@ -253,6 +253,16 @@ def test_a_column_constant_in_x_val_is_not_another_scale():
         )
 
 
+def test_partial_fit_after_switching_standardize_says_partial_fit():
+    X, y = _wine()
+    clf = BackpropClassifier((3,), solver="adam", random_state=0).partial_fit(
+        X, y, classes=[0, 1, 2]
+    )
+    clf.set_params(standardize=False)
+    with pytest.raises(ValueError, match=r"^partial_fit: standardize=False differs .*base.clone"):
+        clf.partial_fit(X, y)
+
+
 def test_x_val_on_another_scale_than_the_training_rows_warns():
     X, y = _wine()
     pipe = make_pipeline(StandardScaler(), BackpropClassifier((5,), max_iter=5, random_state=0))
