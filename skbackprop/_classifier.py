@@ -777,7 +777,8 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             state = None
             self._set_standardization(X, sample_weight, warm=False)
         else:
-            self._set_standardization(X, None, warm=True)  # an error if it was switched
+            # An error if it was switched.
+            self._set_standardization(X, None, warm=True, incremental=True)
             unit_class = self._unit_class
             # A copy: the solver updates its state in place, and a fit that fails
             # must leave the previous model's state as it was.
@@ -920,19 +921,21 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             return None
         return x
 
-    def _set_standardization(self, X, sample_weight, warm):
+    def _set_standardization(self, X, sample_weight, warm, incremental=False):
         """Set ``feature_mean_`` and ``feature_scale_``: frozen by a continued fit.
 
         A fresh fit with ``standardize=True`` measures them on ``X`` (weighted by
         ``sample_weight``); a continued one keeps those of the first fit, so that
         the optimiser's state keeps its meaning; ``standardize=False`` sets None.
+        ``incremental``: a later call of :meth:`partial_fit` (its error's words).
         """
         if warm:
             was = getattr(self, "feature_mean_", None) is not None
             if was != self.standardize:
+                context, previous, remedy = _continuation(incremental)
                 raise ValueError(
-                    f"warm_start=True: standardize={self.standardize!r} differs from the "
-                    f"previous fit's {was!r}; fit with warm_start=False to start anew"
+                    f"{context}: standardize={self.standardize!r} differs from "
+                    f"{previous}'s {was!r}; {remedy}"
                 )
             return
         if self.standardize:
@@ -1074,21 +1077,23 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         through them: the classifier would then score raw rows with weights
         trained on transformed ones. A column differs visibly when its
         validation mean lies more than 5 training standard deviations from the
-        training mean, or (with 10 rows or more) its standard deviation is more
-        than 10 times larger or smaller.
+        training mean, or (with 10 rows or more, not constant in X_val) its
+        standard deviation is more than 10 times larger or smaller.
         """
         mean, scale = (
             (self.feature_mean_, self.feature_scale_)
             if getattr(self, "feature_mean_", None) is not None
             else _standardize.moments(X, sample_weight)
         )
-        mean_val, scale_val = _standardize.moments(X_val)
+        # X_val's raw standard deviations: a column constant in X_val (a rare
+        # feature absent from it) has no spread to compare.
+        mean_val, scale_val, constant_val = _standardize.moments(X_val, raw=True)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             shift = np.abs(mean_val - mean) / scale
             ratio = scale_val / scale
         off = shift > 5
         if X_val.shape[0] >= 10:
-            off |= (ratio > 10) | (ratio < 0.1)
+            off |= ((ratio > 10) | (ratio < 0.1)) & ~constant_val
         if not off.any():
             return
         j = int(np.flatnonzero(off)[0])
@@ -1407,16 +1412,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         ``incremental``: for :meth:`partial_fit`, whose network was built by its
         first call (or by a fit), not by a warm start.
         """
-        if incremental:
-            context, previous = "partial_fit", "the first call of partial_fit"
-            remedy = (
-                "the network was built then (or by fit) and cannot change. To start over "
-                "with the new settings, call fit, or partial_fit on a fresh copy: "
-                "sklearn.base.clone(estimator)"
-            )
-        else:
-            context, previous = "warm_start=True", "the previous fit"
-            remedy = "fit with warm_start=False to start anew"
+        context, previous, remedy = _continuation(incremental)
         old_sizes = engine.layer_sizes_of(self.thetas_)
         if old_sizes[0] != layer_sizes[0]:
             raise ValueError(
@@ -1887,15 +1883,38 @@ def _sentence(*parts):
     return text[:1].upper() + text[1:]
 
 
+def _continuation(incremental):
+    """``(context, previous, remedy)``: the words of an error of a continued fit.
+
+    ``incremental``: for :meth:`BackpropClassifier.partial_fit`, whose network
+    was built by its first call (or by a fit), not by a warm start.
+    """
+    if incremental:
+        return (
+            "partial_fit",
+            "the first call of partial_fit",
+            "the network was built then (or by fit) and cannot change. To start over "
+            "with the new settings, call fit, or partial_fit on a fresh copy: "
+            "sklearn.base.clone(estimator)",
+        )
+    return "warm_start=True", "the previous fit", "fit with warm_start=False to start anew"
+
+
 def _looks_standardised(X, rows=2000):
-    """Whether the columns of (up to ``rows`` rows of) X have mean ~0 and std ~1."""
-    X = X[:: max(1, X.shape[0] // rows)]
+    """Whether the columns of (up to ``rows`` rows of) X have mean ~0 and std ~1.
+
+    A dask array's columns are measured whole, on the workers: no rows come to
+    the client (a constant column's scale is 1 there, which this accepts).
+    """
     with np.errstate(over="ignore", invalid="ignore"):
-        if sparse.issparse(X):
+        if _validation.is_dask_collection(X):
+            mean, std = _standardize.chunked_moments(X)
+        elif sparse.issparse(X):
+            X = X[:: max(1, X.shape[0] // rows)]
             mean, var = mean_variance_axis(sparse.csr_matrix(X, dtype=np.float64), axis=0)
             std = np.sqrt(var)
         else:
-            X = np.asarray(X, dtype=np.float64)
+            X = np.asarray(X[:: max(1, X.shape[0] // rows)], dtype=np.float64)
             mean, std = X.mean(axis=0), X.std(axis=0)
     varying = std > 0
     return bool(np.all(np.abs(mean) <= 0.5) and np.all((std[varying] >= 0.5) & (std[varying] <= 2)))

@@ -21,72 +21,132 @@ from ._params import layout, views
 from ._validation import scale_weights
 
 
-def moments(X, sample_weight=None):
+def moments(X, sample_weight=None, raw=False):
     """``(mean, scale)`` of the columns of ``X`` (float64), as ``StandardScaler`` fits them.
 
-    The weights are first divided by a power of two (exactly), so that their sum
-    cannot overflow; columns whose moments would overflow (values near the float
+    With ``raw=True``, ``(mean, std, constant)``: the standard deviations before
+    the constant-column rule replaces them with 1, and the mask of the constant
+    columns. The weights are first divided by a power of two (exactly), so
+    that their sum cannot overflow; columns whose moments would overflow (values near the float
     limit) are measured on ``X / 2**e`` and scaled back, exactly.
     """
     if sample_weight is not None:
         sample_weight = scale_weights(np.asarray(sample_weight, dtype=np.float64))[0]
-    mean, scale = _scaler_moments(X, sample_weight)
-    if np.isfinite(mean).all() and np.isfinite(scale).all():
-        return mean, scale
+    mean, scale, constant = _scaled_back(*_scaler_moments(X, sample_weight))
+    if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+        mean, scale, constant = _shrunk_moments(X, sample_weight)
+    return (mean, scale, constant) if raw else (mean, _ones_where(scale, constant))
+
+
+def _shrunk_moments(X, sample_weight):
+    """:func:`_scaled_back`'s moments of the columns measured on ``X / 2**e`` (near the limit)."""
     peak = abs(X).max(axis=0)
     peak = np.asarray(peak.toarray() if _is_sparse(peak) else peak, np.float64).ravel()
     exponent = np.frexp(peak)[1]
     factor = np.ldexp(1.0, -exponent)
     shrunk = X.multiply(factor).tocsr() if _is_sparse(X) else X * factor
-    mean, scale = _scaler_moments(shrunk, sample_weight)
-    top = np.finfo(np.float64).max
-    with np.errstate(over="ignore"):  # a scale that rounds past the limit is the limit
-        mean, scale = np.ldexp(mean, exponent), np.ldexp(scale, exponent)
-    return np.clip(mean, -top, top), np.minimum(scale, top)
+    return _scaled_back(*_scaler_moments(shrunk, sample_weight), exponent)
 
 
 def _scaler_moments(X, sample_weight):
-    # A constant column's weighted variance can round to a tiny negative number,
-    # whose sqrt StandardScaler then replaces with scale 1; sums that overflow
-    # are handled by the caller: no warning for either.
+    """``(mean, variance, total weight)`` of the columns, as StandardScaler computes them."""
+    # Sums that overflow are handled by moments: no warning for them.
     with np.errstate(invalid="ignore", over="ignore"):
         scaler = StandardScaler(with_mean=not _is_sparse(X)).fit(X, sample_weight=sample_weight)
-    return np.asarray(scaler.mean_, dtype=np.float64), np.asarray(scaler.scale_, np.float64)
+    return scaler.mean_, scaler.var_, scaler.n_samples_seen_
+
+
+def _scaled_back(mean, var, n_samples, exponent=0):
+    """``(mean, std, constant)`` of columns whose moments were measured on ``X / 2**exponent``.
+
+    The std is ``sqrt(var) * 2**exponent`` (past the float limit, the limit);
+    ``constant`` marks the columns whose scale is 1 (:func:`_ones_where`): those
+    whose ``var`` is within the rounding error of its computation,
+    StandardScaler's rule (of ``n_samples``, the total weight). The rule is
+    homogeneous in ``(mean, sqrt(var))``: it is evaluated on them divided by a
+    power of two near their size (exactly), so that it cannot overflow; an
+    overflowed ``var`` is not constant (:func:`moments` measures it again,
+    shrunk). A constant column's variance can round to a tiny negative number:
+    its std is 0, no warning.
+    """
+    from sklearn.preprocessing._data import _is_constant_feature
+
+    mean, var = np.asarray(mean, np.float64), np.asarray(var, np.float64)
+    top = np.finfo(np.float64).max
+    with np.errstate(invalid="ignore", over="ignore"):
+        unit = np.frexp(np.maximum(abs(mean), np.sqrt(abs(var))))[1]
+        unit_mean, unit_var = np.ldexp(mean, -unit), np.ldexp(var, -2 * unit)
+        constant = _is_constant_feature(unit_var, unit_mean, n_samples) & np.isfinite(var)
+        mean, scale = np.ldexp(mean, exponent), np.ldexp(np.sqrt(np.maximum(var, 0)), exponent)
+    return np.clip(mean, -top, top), np.minimum(scale, top), constant
+
+
+def _ones_where(scale, constant):
+    """The scale, 1 where ``constant`` (StandardScaler's rule), a new array."""
+    return np.where(constant, 1.0, scale)
 
 
 def combine(parts):
-    """``(mean, scale)`` from per-chunk ``(weight, mean, M2)`` (Chan et al.'s update).
+    """``(mean, scale)`` from per-chunk :func:`chunk_moments` (Chan et al.'s update).
 
     Each chunk's centred sum of squares ``M2`` is computed on its own mean, so
-    shifted features lose no digits; the constant-column rule is StandardScaler's.
+    shifted features lose no digits; the chunks' moments are brought to the
+    largest power of two of each column before they are combined (exactly), so
+    nothing overflows; the constant-column rule is :func:`moments`'s.
     """
-    from sklearn.preprocessing._data import _handle_zeros_in_scale
-
+    parts = [part for part in parts if part[0] > 0]
+    exponent = np.max([part[3] for part in parts], axis=0)
     total, mean, m2 = 0.0, None, None
-    for weight, part_mean, part_m2 in parts:
-        if not weight > 0:
-            continue
+    for weight, part_mean, part_m2, part_exponent in parts:
+        shift = part_exponent - exponent
+        part_mean, part_m2 = np.ldexp(part_mean, shift), np.ldexp(part_m2, 2 * shift)
         if mean is None:
-            total, mean, m2 = weight, part_mean.copy(), part_m2.copy()
+            total, mean, m2 = weight, part_mean, part_m2
             continue
         delta = part_mean - mean
         new_total = total + weight
         mean += delta * (weight / new_total)
         m2 += part_m2 + delta**2 * (total * weight / new_total)
         total = new_total
-    var = m2 / total
-    return mean, _handle_zeros_in_scale(np.sqrt(var), copy=False)
+    mean, scale, constant = _scaled_back(mean, m2 / total, total, exponent)
+    return mean, _ones_where(scale, constant)
 
 
-def chunk_moments(X, weights=None):
-    """``(sum of weights, weighted mean, centred weighted sum of squares)`` of a chunk."""
+def chunk_moments(X, weights=None, weight_exponent=0):
+    """``(sum of weights, weighted mean, centred weighted sum of squares, exponent)`` of a chunk.
+
+    The weights are divided by ``2**weight_exponent`` (the whole data's, as
+    :func:`moments` divides them); the moments are those of ``X / 2**exponent``,
+    ``exponent`` each column's power of two, so that they cannot overflow.
+    """
     X = np.asarray(X, dtype=np.float64)
     w = np.ones(X.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    w = np.ldexp(w, -weight_exponent)
     total = float(w.sum())
     if not total > 0:
-        return 0.0, np.zeros(X.shape[1]), np.zeros(X.shape[1])
+        zeros = np.zeros(X.shape[1])
+        return 0.0, zeros, zeros, np.zeros(X.shape[1], dtype=int)
+    exponent = np.frexp(abs(X).max(axis=0))[1]
+    X = X * np.ldexp(1.0, -exponent)
     mean = w @ X / total
-    return total, mean, w @ (X - mean) ** 2
+    return total, mean, w @ (X - mean) ** 2, exponent
+
+
+def chunked_moments(X, weights=None, weight_exponent=0):
+    """``(mean, scale)`` of a dask array's columns, computed chunk by chunk on the workers.
+
+    ``X`` has one chunk across its columns; ``weights`` (a dask array chunked
+    like X's rows, or None) are divided by ``2**weight_exponent``.
+    """
+    import dask
+
+    rows = X.to_delayed().ravel()
+    blocks = [None] * len(rows) if weights is None else weights.to_delayed().ravel()
+    parts = [
+        dask.delayed(chunk_moments)(x, w, weight_exponent)
+        for x, w in zip(rows, blocks, strict=True)
+    ]
+    return combine(dask.compute(*parts))
 
 
 def transform(X, mean, scale):

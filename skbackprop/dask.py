@@ -847,9 +847,8 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
         state = None
     if estimator.standardize and not warm:
         # The moments in one pass over the chunks, on the workers.
-        blocks = zip(X.to_delayed().ravel(), _blocks_or_none(weights, X), strict=True)
-        estimator.feature_mean_, estimator.feature_scale_ = _standardize.combine(
-            dask.compute(*[dask.delayed(_standardize.chunk_moments)(x, w) for x, w in blocks])
+        estimator.feature_mean_, estimator.feature_scale_ = _standardize.chunked_moments(
+            X, weights, exponent
         )
     else:
         estimator._set_standardization(None, None, warm)

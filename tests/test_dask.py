@@ -233,6 +233,23 @@ def test_the_learned_nothing_check_runs_on_the_workers(client):
     assert peak < X.nbytes / 4, (peak, X.nbytes)
 
 
+def test_a_raw_fit_measures_the_scale_of_the_features_on_the_workers(client):
+    # standardize=False: whether X looks standardised (for the advice of the
+    # warnings) came from about 2000 rows pulled to the client (all of them
+    # here, 9.6 MB: a 20 MB peak); it is computed from the moments on the workers now.
+    rng = da.random.default_rng(0)
+    X = rng.normal(size=(3_000, 400), chunks=(750, 400)) * 10 + 5
+    y = (X[:, 0] > 5).astype(int)
+    tracemalloc.start()
+    try:
+        clf = net(solver="gd", max_iter=1, tol=0, standardize=False).fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert clf.n_iter_ == 1
+    assert peak < X.nbytes / 4, (peak, X.nbytes)
+
+
 def test_the_learned_nothing_check_says_what_it_says_in_memory(client):
     # Raw wine (proline ~ 1000), trained raw (standardize=False), saturates the
     # sigmoids from the start and the fit predicts one class. 4,450 rows: the

@@ -176,6 +176,30 @@ def test_chunk_moments_combine_to_the_standard_scalers():
     assert_allclose(scale, scaler.scale_, rtol=1e-9)
 
 
+def test_chunk_moments_keep_the_constant_column_rule_and_the_overflow_fallback():
+    # A constant column whose chunk means differ by an ulp has scale 1 (not
+    # ~1e-14), and values near the float limit are measured without overflow:
+    # the dask fit's moments are the in-memory fit's.
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=600), np.full(600, 3.3), rng.normal(size=600) * 1e200])
+    w = rng.uniform(0, 2, 600) * 2.0**300
+    for weights in (None, w):
+        exponent = 0 if weights is None else int(np.frexp(w.max())[1])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            parts = [
+                chunk_moments(
+                    X[a : a + 200], None if weights is None else weights[a : a + 200], exponent
+                )
+                for a in range(0, 600, 200)
+            ]
+            mean, scale = combine(parts)
+            expected = moments(X, weights)
+        assert scale[1] == 1.0
+        assert_allclose(mean, expected[0], rtol=1e-12)
+        assert_allclose(scale, expected[1], rtol=1e-12)
+
+
 def test_raw_data_learn_with_the_defaults():
     X, y = make_classification(n_samples=300, n_features=6, random_state=0)
     X = X * [1e-3, 1, 1e3, 1e4, 1, 1] + 1e3
@@ -211,6 +235,32 @@ def test_x_val_goes_through_the_pipeline_with_metadata_routing():
         scaler.transform(X[::2]), y[::2], X_val=scaler.transform(X[1::2]), y_val=y[1::2]
     )
     assert pipe[-1].validation_loss_curve_ == by_hand.validation_loss_curve_
+
+
+def test_a_column_constant_in_x_val_is_not_another_scale():
+    # A rare 0/1 feature absent from X_val: its std 0 was compared as the
+    # constant-column rule's 1 against the training std (~0.07), a false warning.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 3))
+    X[:, 2] = 0
+    X[rng.choice(2000, 10, replace=False), 2] = 1
+    X_val = rng.normal(size=(50, 3))
+    X_val[:, 2] = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        BackpropClassifier(max_iter=2, tol=0.0, random_state=0).fit(
+            X, X[:, 0] > 0, X_val=X_val, y_val=X_val[:, 0] > 0
+        )
+
+
+def test_partial_fit_after_switching_standardize_says_partial_fit():
+    X, y = _wine()
+    clf = BackpropClassifier((3,), solver="adam", random_state=0).partial_fit(
+        X, y, classes=[0, 1, 2]
+    )
+    clf.set_params(standardize=False)
+    with pytest.raises(ValueError, match=r"^partial_fit: standardize=False differs .*base.clone"):
+        clf.partial_fit(X, y)
 
 
 def test_x_val_on_another_scale_than_the_training_rows_warns():
