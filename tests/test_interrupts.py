@@ -1,19 +1,20 @@
 """Ctrl-C at any instant of a fit leaves a consistent estimator.
 
 A SIGINT is raised at every line the package executes during a small fit, for
-every solver. Either the fit raises KeyboardInterrupt and the estimator is as it
-was, or it returns a model whose attributes belong together; in both cases the
-process's BLAS limit is what it was before.
+every solver (by default at a sample of the lines, see below). Either the fit
+raises KeyboardInterrupt and the estimator is as it was, or it returns a model
+whose attributes belong together; in both cases the process's BLAS limit is
+what it was before.
 
 A second SIGINT after the first always makes the fit raise KeyboardInterrupt,
 wherever it lands (the interrupt and BLAS bookkeeping included), and leaves the
 BLAS limit, its lock and count, and Python's SIGINT handler as they were. By
 default it is tried at a sample of the lines after two first interrupts (every
-line of the bookkeeping, every 10th line elsewhere). The exhaustive campaign,
+2nd line of the bookkeeping, every 25th elsewhere). The exhaustive campaign,
 first interrupts at every line of the block where Ctrl-C is deferred and second
 ones at every line after, is a separate stage; so is a lone SIGINT at every
-line of the fit (by default: every line of the bookkeeping, every 7th
-elsewhere):
+line of the fit (by default: every 3rd line of the bookkeeping, every
+20th elsewhere):
 
     SKBACKPROP_INTERRUPT_CAMPAIGN=1 python -m pytest -p no:cacheprovider \
         tests/test_interrupts.py -k "every_line or second_sigint"
@@ -175,14 +176,14 @@ def assert_consistent(clf, X, y):
 def _single_interrupts(record):
     """Lines where a lone Ctrl-C lands: every line in the campaign, else a sample.
 
-    The sample keeps every line of the bookkeeping (the monitor, the BLAS
-    limit) and every 7th line elsewhere: each region of the fit is hit, at a
-    seventh of the campaign's time (about 75 s for the seven solvers).
+    The sample takes every 3rd line of the bookkeeping (the monitor, the BLAS
+    limit) and every 20th elsewhere: each region of the fit is hit, at a
+    tenth of the campaign's time (about 75 s for the seven solvers).
     """
     lines = range(1, len(record) + 1)
     if CAMPAIGN:
         return list(lines)
-    return [k for k in lines if record[k - 1][1] in BOOKKEEPING or k % 7 == 0]
+    return [k for k in lines if k % (3 if record[k - 1][1] in BOOKKEEPING else 20) == 0]
 
 
 @pytest.mark.skipif(sys.gettrace() is not None, reason="needs the trace hook (coverage runs)")
@@ -239,7 +240,7 @@ def _second_interrupts(record, k1):
     later = range(k1 + 1, len(record) + 1)
     if CAMPAIGN:
         return list(later)
-    return [k for k in later if record[k - 1][1] in BOOKKEEPING or (k - k1) % 10 == 0]
+    return [k for k in later if (k - k1) % (2 if record[k - 1][1] in BOOKKEEPING else 25) == 0]
 
 
 @pytest.mark.skipif(sys.gettrace() is not None, reason="needs the trace hook (coverage runs)")
