@@ -13,8 +13,8 @@ default it is tried at a sample of the lines after two first interrupts (every
 2nd line of the bookkeeping, every 25th elsewhere). The exhaustive campaign,
 first interrupts at every line of the block where Ctrl-C is deferred and second
 ones at every line after, is a separate stage; so is a lone SIGINT at every
-line of the fit (by default: every 3rd line of the bookkeeping, every
-20th elsewhere):
+line of the fit (by default: every 5th line of the bookkeeping, every
+30th elsewhere):
 
     SKBACKPROP_INTERRUPT_CAMPAIGN=1 python -m pytest -p no:cacheprovider \
         tests/test_interrupts.py -k "every_line or second_sigint"
@@ -176,14 +176,14 @@ def assert_consistent(clf, X, y):
 def _single_interrupts(record):
     """Lines where a lone Ctrl-C lands: every line in the campaign, else a sample.
 
-    The sample takes every 3rd line of the bookkeeping (the monitor, the BLAS
-    limit) and every 20th elsewhere: each region of the fit is hit, at a
-    tenth of the campaign's time (about 75 s for the seven solvers).
+    The sample takes every 5th line of the bookkeeping (the monitor, the BLAS
+    limit) and every 30th elsewhere: each region of the fit is hit, at a
+    fifteenth of the campaign's time (about 75 s for the seven solvers).
     """
     lines = range(1, len(record) + 1)
     if CAMPAIGN:
         return list(lines)
-    return [k for k in lines if k % (3 if record[k - 1][1] in BOOKKEEPING else 20) == 0]
+    return [k for k in lines if k % (5 if record[k - 1][1] in BOOKKEEPING else 30) == 0]
 
 
 @pytest.mark.skipif(sys.gettrace() is not None, reason="needs the trace hook (coverage runs)")
