@@ -180,9 +180,51 @@ def softmax_cross_entropy(z, Y, out, scratch, y_total=None):
     return losses
 
 
+def squared_error(z, Y, out, scratch, y_total=None):
+    """Half the squared error of identity output units: ``1/2 sum_k (z_k - y_k) ** 2``.
+
+    ``h = z``, so that the output error ``h - y`` is the gradient with respect
+    to ``z``. Overwrites ``scratch``; ``y_total`` is not needed here.
+    """
+    np.copyto(out, z)
+    with np.errstate(over="ignore", invalid="ignore"):  # J = inf, not a warning
+        np.subtract(z, Y, out=scratch)
+        np.square(scratch, out=scratch)
+        losses = _row_sums(scratch)
+    losses *= 0.5
+    return losses
+
+
+def huber(z, Y, out, scratch, y_total=None, delta=1.0):
+    """Huber's cost of identity output units, summed over the units.
+
+    ``1/2 r**2`` for a residual ``|r| = |z - y| <= delta``, ``delta (|r| - delta/2)``
+    beyond: quadratic near the fit, linear for outliers. Its gradient with respect
+    to ``z`` is ``clip(r, -delta, delta)``, which this writes as ``h = y + clip(r)``,
+    so that the output error ``h - y`` is that gradient, as for the other costs.
+    Overwrites ``z`` and ``scratch``.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # J = inf, not a warning
+        np.subtract(z, Y, out=scratch)  # r
+        np.clip(scratch, -delta, delta, out=out)  # psi(r)
+        np.abs(scratch, out=scratch)
+        np.abs(out, out=z)
+        scratch -= z  # |r| - |psi(r)|, zero inside delta
+        scratch *= delta
+        np.square(out, out=z)
+        z *= 0.5
+        scratch += z
+        losses = _row_sums(scratch)
+    out += Y
+    return losses
+
+
 OUTPUT_LOSSES = {
     "sigmoid": sigmoid_cross_entropy,
     "softmax": softmax_cross_entropy,
+    # Identity output units (regression), with the squared error or Huber's cost.
+    "identity": squared_error,
+    "huber": huber,
 }
 
 OUTPUT_LOG_ACTIVATIONS = {

@@ -15,6 +15,7 @@ so ``row_scale = w / sum(w)`` and ``reg_scale = lambda / sum(w)`` give the cost
 :func:`scales` computes both, once, from the sample weights.
 """
 
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor, wait
 
@@ -153,7 +154,10 @@ class NetworkLoss:
     layer_sizes : sequence of int
         ``[s_1, ..., s_L]``.
     activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
-    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+    output_activation : {"sigmoid", "softmax", "identity", "huber"}, default="sigmoid"
+        Output units and their cost: independent sigmoids with the cross-entropy,
+        a softmax with the categorical cross-entropy, identity units with half the
+        squared error, or identity units with Huber's cost.
     dtype : {np.float64, np.float32}, default=np.float64
         Weights and data are computed in this dtype.
     n_threads : int, default=1
@@ -165,6 +169,8 @@ class NetworkLoss:
     block_rows : int or None, default=None
         Rows per block; None: as many as keep a block in the L2 cache (tests
         use small blocks to cover several).
+    huber_delta : float, default=1.0
+        Where Huber's cost turns from quadratic to linear (``"huber"`` only).
     """
 
     def __init__(
@@ -177,6 +183,7 @@ class NetworkLoss:
         n_threads=1,
         parts=None,
         block_rows=None,
+        huber_delta=1.0,
     ):
         check_names(activation, output_activation)
         self.layer_sizes = check_layer_sizes(layer_sizes)
@@ -189,7 +196,11 @@ class NetworkLoss:
         self._layout = layout(self.layer_sizes)
         self.n_params = self._layout[-1][1]
         self._penalised = None
-        self._fns = (*HIDDEN_ACTIVATIONS[activation], OUTPUT_LOSSES[output_activation])
+        self.huber_delta = float(huber_delta)
+        output_loss = OUTPUT_LOSSES[output_activation]
+        if output_activation == "huber":
+            output_loss = functools.partial(output_loss, delta=self.huber_delta)
+        self._fns = (*HIDDEN_ACTIVATIONS[activation], output_loss)
         self._buffers = {}  # worker -> Buffers
         self._grad_flats = []  # one gradient vector per part
         self._grad_views = []

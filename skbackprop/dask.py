@@ -44,8 +44,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from . import _standardize, _targets
+from . import _standardize, _targets, _training
 from ._blocks import one_blas_thread, thread_budget
+from ._heads import Targets
 from ._loss import NetworkLoss, penalty_scale
 from ._params import check_layer_sizes
 from ._validation import (
@@ -766,6 +767,7 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
     da, dask = require(["dask.array", "dask"])
     client = _client()
     hidden = estimator._check_params()
+    head = estimator._head()
     if estimator.class_weight is not None:
         raise ValueError(
             "class_weight is not supported for dask arrays yet; pass the class weights as "
@@ -793,7 +795,7 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
         weights_val = _as_rows_of(X_val, sample_weight_val, "sample_weight_val", "X_val")
     elif X_val is None or y_val is None:
         # No validation set, or an error that names what is missing.
-        estimator._check_validation_set(X_val, y_val, sample_weight_val, False)
+        estimator._check_validation_set(X_val, y_val, sample_weight_val, head, (False, None))
     # Computed once, kept on the workers for the checks, the statistics and the
     # training (the fit's own copies are the chunks of its objective).
     X, y = client.persist(X), client.persist(y)
@@ -853,7 +855,8 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
     else:
         estimator._set_standardization(None, None, warm)
     rng = check_random_state(estimator.random_state)
-    thetas = estimator._initial_thetas(layer_sizes, classes, unit_class, X.dtype, rng, warm)
+    targets = Targets(codes, classes, unit_class)
+    thetas = estimator._initial_thetas(layer_sizes, targets, X.dtype, rng, warm)
     # The validation set: rows the estimator scores on the client (as in the
     # in-memory fit), or dask arrays of rows that stay on the workers.
     validation = rows_val = None
@@ -864,7 +867,7 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
             np.asarray(v) if is_dask_collection(v) else v for v in (X_val, y_val, sample_weight_val)
         )
         X_val, y_val, sample_weight_val = estimator._check_validation_set(
-            X_val, y_val, sample_weight_val, False, dtype=X.dtype
+            X_val, y_val, sample_weight_val, head, (False, None), dtype=X.dtype
         )
         validation = (X_val, _targets.encode(y_val, classes, "y_val"), sample_weight_val)
     elif estimator.early_stopping:
@@ -900,7 +903,7 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
         weights,
         layer_sizes,
         estimator._hidden_activation(),
-        estimator._output_activation(False),
+        head.output_units(False),
         estimator.reg_lambda,
         exponent,
         total_weight,
@@ -911,22 +914,22 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
             scores = _DaskValidation(
                 client, *rows_val, objective._config, np.argsort(unit_class), X.dtype
             )
-            hook = estimator._validation_stopping(scores, layer_sizes)
-        estimator._train(
+            hook = _training.validation_stopping(estimator, scores, layer_sizes)
+        targets = Targets(codes, classes, unit_class)
+        session = _training.Session(
             X,
-            codes,
+            targets,
             weights,
-            classes,
-            unit_class,
             thetas,
             rng,
             state,
-            max_iter=estimator.max_iter,
-            validation=validation,
+            estimator.max_iter,
+            validation,
             continued=warm,
             objective=objective,
             validation_hook=hook,
         )
+        _training.train(estimator, head, session)
     finally:
         objective.close()
         if scores is not None:

@@ -70,6 +70,7 @@ def make_objective(
     output_activation="sigmoid",
     sample_weight=None,
     n_threads=None,
+    huber_delta=1.0,
 ):
     """Build ``fun(theta_flat) -> (J, gradient_flat)`` for fixed data.
 
@@ -82,16 +83,19 @@ def make_objective(
     X : ndarray or sparse matrix of shape (m, s_1)
         A sparse X is used in CSR format and never made dense.
     Y : ndarray of shape (m, K)
-        Targets, zeros and ones (a bool matrix is used as it is, without a
-        floating-point copy).
+        Targets: zeros and ones for sigmoid and softmax units (a bool matrix is
+        used as it is, without a floating-point copy), real values for identity
+        units.
     layer_sizes : sequence of int
         ``[s_1, ..., s_L]`` with ``s_L == K``.
     reg_lambda : float, default=0.0
         The regularisation strength lambda.
     activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
         Activation of the hidden units.
-    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
-        Output units: independent sigmoids or a softmax.
+    output_activation : {"sigmoid", "softmax", "identity", "huber"}, default="sigmoid"
+        Output units and their cost: independent sigmoids or a softmax with
+        the cross-entropy; identity units with half the squared error, or with
+        Huber's cost.
     sample_weight : ndarray of shape (m,) or None, default=None
         Weights of the samples; averages become weighted averages.
     n_threads : int or None, default=None
@@ -101,6 +105,8 @@ def make_objective(
         and the current BLAS limit allow (joblib workers lower it). With more
         than one thread, call it where BLAS is limited to one thread (see
         ``threadpoolctl``) so that the two kinds of parallelism do not compete.
+    huber_delta : float, default=1.0
+        Where Huber's cost turns from quadratic to linear (``"huber"`` only).
 
     Returns
     -------
@@ -143,14 +149,21 @@ def make_objective(
         Y = np.asfortranarray(Y, dtype=bool if Y.dtype == bool else dtype)
     y_total = Y.sum(axis=1, dtype=dtype)
     y_total = None if np.all(y_total == 1) else y_total
+    config = {"huber_delta": huber_delta}
     if n_threads is None:
         loss = NetworkLoss(
-            layer_sizes, activation, output_activation, dtype, n_threads=thread_budget()
+            layer_sizes, activation, output_activation, dtype, n_threads=thread_budget(), **config
         )
     else:
         n_threads = max(1, int(n_threads))
         loss = NetworkLoss(
-            layer_sizes, activation, output_activation, dtype, n_threads=n_threads, parts=n_threads
+            layer_sizes,
+            activation,
+            output_activation,
+            dtype,
+            n_threads=n_threads,
+            parts=n_threads,
+            **config,
         )
     return Objective(loss, X, Y, row_scale, reg_scale, y_total)
 

@@ -21,4 +21,24 @@ solver to stop.
 from ._full_batch import SCIPY_METHODS, GradientDescent, ScipyMinimize
 from ._stochastic import SGD, Adam
 
-__all__ = ["SCIPY_METHODS", "SGD", "Adam", "GradientDescent", "ScipyMinimize"]
+__all__ = [
+    "DEFAULT_LEARNING_RATES",
+    "SCIPY_METHODS",
+    "SGD",
+    "STOCHASTIC_SOLVERS",
+    "Adam",
+    "GradientDescent",
+    "ScipyMinimize",
+    "step_size",
+]
+
+STOCHASTIC_SOLVERS = ("sgd", "adam")
+# The default step size of each solver that takes one (learning_rate="auto").
+DEFAULT_LEARNING_RATES = {"gd": 1.0, "sgd": 1e-3, "adam": 1e-3}
+
+
+def step_size(solver, learning_rate):
+    """The step size ``learning_rate`` names for ``solver`` ("auto": its default; 0: none)."""
+    if learning_rate == "auto":
+        return DEFAULT_LEARNING_RATES.get(solver, 0.0)
+    return float(learning_rate)

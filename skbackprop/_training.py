@@ -1,0 +1,347 @@
+"""The training session every estimator shares.
+
+From checked data, a head's targets and starting weights, :func:`train` builds
+the objective (in standardised coordinates where asked), the solver, the
+monitor with its hooks (early stopping, scikit-learn's callbacks), runs the
+solver with Ctrl-C deferred and BLAS limited, asks the diagnostics what the
+model learned, and sets the fitted attributes of the estimator it is given (a
+shadow copy, which the estimator publishes). It reads the estimator's
+parameters; it does not know which estimator it trains.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from . import _diagnostics, _heads, _standardize, _validation, engine
+from ._blocks import one_blas_thread
+from ._callbacks import fit_tasks
+from ._monitor import Monitor, ValidationStopping
+from ._solvers import (
+    SCIPY_METHODS,
+    SGD,
+    STOCHASTIC_SOLVERS,
+    Adam,
+    GradientDescent,
+    ScipyMinimize,
+    step_size,
+)
+
+# A second Ctrl-C waits until the BLAS limit's bookkeeping is done.
+BLAS_BOOKKEEPING = (one_blas_thread.__module__,)
+
+
+def _stochastic_kwargs(est, rng, max_iter, state, training_rule):
+    return {
+        "batch_size": est.batch_size,
+        "shuffle": est.shuffle,
+        "random_state": rng,
+        "max_iter": max_iter,
+        "tol": est.tol,
+        "n_iter_no_change": est.n_iter_no_change,
+        "training_rule": training_rule,
+        "state": state,
+    }
+
+
+# solver name -> factory(estimator, rng, max_iter, state, training_rule)
+SOLVERS = {
+    "gd": lambda est, rng, max_iter, state, rule: GradientDescent(
+        step_size("gd", est.learning_rate), max_iter, est.tol
+    ),
+    "sgd": lambda est, rng, max_iter, state, rule: SGD(
+        step_size("sgd", est.learning_rate),
+        momentum=est.momentum,
+        nesterovs_momentum=est.nesterovs_momentum,
+        schedule=est.learning_rate_schedule,
+        power_t=est.power_t,
+        **_stochastic_kwargs(est, rng, max_iter, state, rule),
+    ),
+    "adam": lambda est, rng, max_iter, state, rule: Adam(
+        step_size("adam", est.learning_rate),
+        beta_1=est.beta_1,
+        beta_2=est.beta_2,
+        epsilon=est.epsilon,
+        **_stochastic_kwargs(est, rng, max_iter, state, rule),
+    ),
+}
+SOLVERS.update(
+    {
+        method: (
+            lambda est, rng, max_iter, state, rule, method=method: ScipyMinimize(
+                method, max_iter, est.tol, est.max_fun
+            )
+        )
+        for method in SCIPY_METHODS
+    }
+)
+
+
+@dataclass
+class Session:
+    """What one call of fit or partial_fit trains: data, targets, start and how long.
+
+    ``X``: the training rows (in memory, or a dask array with a ready-made
+    ``objective``); ``targets``: :class:`skbackprop._heads.Targets`;
+    ``validation``: ``(X_val, codes_val, w_val)`` in memory, or a ready-made
+    ``validation_hook`` for rows that live elsewhere; ``state``: the
+    mini-batch solver's state to continue; ``continued``: from a previous fit's
+    weights; ``incremental``: a call of partial_fit.
+    """
+
+    X: Any
+    targets: _heads.Targets
+    sample_weight: Any
+    thetas: list
+    rng: Any
+    state: Any = None
+    max_iter: int = 1
+    validation: Any = None
+    continued: bool = False
+    incremental: bool = False
+    objective: Any = None
+    validation_hook: Any = None
+
+
+def fold(est, x, layer_sizes):
+    """The flat weights acting on raw X for the solver's weights ``x``."""
+    if getattr(est, "feature_mean_", None) is None:
+        return x
+    return _standardize.fold_flat(x, layer_sizes, est.feature_mean_, est.feature_scale_)
+
+
+def network_attributes(est, x, layer_sizes, targets, dtype, network):
+    """The fitted attributes that predictions read, for the flat weights ``x``.
+
+    Those of the final model, and a callback's reconstruction attributes
+    (its ``fitted_estimator``) at each iteration.
+    """
+    x = fold(est, np.asarray(x, dtype=np.float64), layer_sizes)
+    if targets.mean is not None:  # standardised targets: folded into the output layer
+        thetas = [theta.copy() for theta in engine.unpack(x, layer_sizes)]
+        _heads.fold_targets(thetas[-1], targets.mean, targets.scale)
+        thetas = [theta.astype(dtype) for theta in thetas]
+    else:
+        thetas = [theta.copy() for theta in engine.unpack(x.astype(dtype), layer_sizes)]
+    thetas[-1] = thetas[-1][targets.unit_of_class]
+    return {**network, "thetas_": thetas}
+
+
+def _objective(est, session, output_units, head_config):
+    """The objective the solver minimises: in memory, or the one the session brings."""
+    X, objective = session.X, session.objective
+    standardized = getattr(est, "feature_mean_", None) is not None
+    if objective is None:
+        # Dense rows in memory are standardised once (as a StandardScaler
+        # pipeline would); sparse rows are never changed (see _standardize).
+        dense = standardized and not sparse.issparse(X)
+        objective = engine.make_objective(
+            _standardize.transform(X, est.feature_mean_, est.feature_scale_) if dense else X,
+            session.targets.matrix(),
+            engine.layer_sizes_of(session.thetas),
+            reg_lambda=est.reg_lambda,
+            activation=est._hidden_activation(),
+            output_activation=output_units,
+            sample_weight=session.sample_weight,
+            **head_config,
+        )
+        if standardized and not dense:
+            objective = _standardize.StandardizedObjective(
+                objective, est.feature_mean_, est.feature_scale_
+            )
+    elif standardized:
+        objective = _standardize.StandardizedObjective(
+            objective, est.feature_mean_, est.feature_scale_
+        )
+    return objective
+
+
+def validation_hook(est, head, objective, validation, targets):
+    """The monitor's hook that scores each iterate on the validation rows."""
+    X_val, codes_val, w_val = validation
+    dtype = objective.loss.dtype
+    X_val = _validation.as_float_array(X_val, dtype)  # float64 beyond float32: inf
+    # Scaled by a power of two first, as the training weights: huge weights
+    # would sum to inf.
+    w_val = np.ones(X_val.shape[0]) if w_val is None else _validation.scale_weights(w_val)[0]
+    w_val = w_val / w_val.sum()
+    Y, score = head.scorer(codes_val, targets, w_val)
+    Y_val = np.asfortranarray(Y, dtype=dtype)
+    logits = np.empty(Y_val.shape, dtype=dtype)
+    loss = objective.loss
+
+    def evaluate(x):
+        Z = loss.logits(x, X_val, out=logits)
+        right = score(Z)
+        losses = loss.per_sample_loss(Z, Y_val)
+        return float(losses @ w_val), right
+
+    return validation_stopping(est, evaluate, objective.layer_sizes)
+
+
+def validation_stopping(est, evaluate, layer_sizes):
+    """Early stopping on ``evaluate(x) -> (loss, score)`` of the raw validation rows.
+
+    The hook receives the solver's (standardised) weights and scores them folded.
+    """
+    tol = est.tol if est.solver in STOCHASTIC_SOLVERS else 0.0
+    if getattr(est, "feature_mean_", None) is None:
+        return ValidationStopping(evaluate, est.n_iter_no_change, tol)
+    return ValidationStopping(
+        lambda x: evaluate(fold(est, x, layer_sizes)), est.n_iter_no_change, tol
+    )
+
+
+def continue_validation(est, hook, x0):
+    """Carry a warm start's early stopping over; the starting weights' score, or None.
+
+    The validation curves continue as ``loss_curve_`` does, and so does the
+    best so far (as in MLPClassifier): the starting weights, scored on this
+    fit's validation rows, are kept unless an iteration beats them.
+    """
+    if hook is None or getattr(est, "validation_loss_curve_", None) is None:
+        return None
+    start_loss, start_score = hook.evaluate(x0)
+    hook.best_loss, hook.best_x = float(start_loss), x0.copy()
+    return float(start_score)
+
+
+def record_validation(est, hook, start_score):
+    """The validation curves and the kept weights' score, after a fit.
+
+    ``start_score`` (from :func:`continue_validation`) says that the
+    previous fit's curves continue.
+    """
+    losses, scores = list(hook.losses), list(hook.scores)
+    if start_score is not None:
+        losses = list(est.validation_loss_curve_) + losses
+        scores = list(est.validation_scores_) + scores
+    est.validation_loss_curve_, est.validation_scores_ = losses, scores
+    if hook.best_index is not None:
+        est.best_validation_score_ = hook.scores[hook.best_index]
+    else:  # the starting weights were kept (or no iteration ran)
+        est.best_validation_score_ = start_score
+
+
+def _minimize(est, session, objective, monitor, solver, hooks):
+    """Run the solver; ``(result, x, loss, learned-nothing causes)``.
+
+    Ctrl-C from here on is a clean stop at the next boundary, also while the
+    BLAS limit is set or restored. The check of what was learned runs in it
+    too: BLAS threads woken between the solver and the check would spin on
+    into the next fit.
+    """
+    x0 = engine.pack(session.thetas)
+    layer_sizes = engine.layer_sizes_of(session.thetas)
+    try:
+        with monitor.deferring_interrupts(BLAS_BOOKKEEPING, around=[one_blas_thread()]):
+            result = solver.minimize(objective, x0, monitor)
+            x, loss = result.x, result.loss
+            hook = hooks[0] if hooks else None
+            if hook is not None and hook.best_x is not None:
+                # Early stopping keeps the weights of the lowest validation loss
+                # (those it started from, if no iteration of a continued fit beat them).
+                x = hook.best_x
+                loss = est.loss_ if hook.best_index is None else result.loss_curve[hook.best_index]
+            cause = None
+            if est.tol > 0 and result.status not in ("interrupted", "not_finite"):
+                # A continued fit starts from a trained network, whose units may
+                # have saturated while it learned: only a fresh start tells.
+                start = None if session.continued else fold(est, x0, layer_sizes)
+                cause = _diagnostics.learned_nothing(
+                    est, objective, (start, fold(est, x, layer_sizes)), session.X, session.targets
+                )
+    finally:
+        close = getattr(getattr(objective, "loss", None), "close", None)
+        if close is not None:
+            close()
+    return result, x, loss, cause
+
+
+def train(est, head, session, *, stacklevel=6):
+    """Run the solver from ``session.thetas`` and set the fitted attributes of ``est``.
+
+    Returns the solver's status. ``stacklevel`` is that of the user's call for
+    the warnings about how the fit ended, seen from :func:`_diagnostics.warn_about`.
+    """
+    X, targets = session.X, session.targets
+    dtype = X.dtype
+    layer_sizes = engine.layer_sizes_of(session.thetas)
+    penalty_scale = _diagnostics.check_penalty_scale(est, session.sample_weight, X.shape[0], dtype)
+    output_units = head.output_units(targets.multilabel)
+    objective = _objective(est, session, output_units, est._loss_config())
+    hook = session.validation_hook
+    if hook is None and session.validation is not None:
+        hook = validation_hook(est, head, objective, session.validation, targets)
+    hooks = [] if hook is None else [hook]
+    x0 = engine.pack(session.thetas)
+    start_score = None
+    if session.continued and not session.incremental:
+        start_score = continue_validation(est, hook, x0)
+    # What predictions read besides the weights, for the final model and for
+    # a callback's copy of the network at each iteration.
+    network = {
+        "activation_": est._hidden_activation(),
+        **head.network(targets, targets.codes, output_units),
+    }
+    # scikit-learn >= 1.9's callbacks: a task for the fit, a subtask per iteration.
+    tasks = fit_tasks(
+        est,
+        X,
+        lambda: head.labels(targets),
+        session.sample_weight,
+        session.max_iter,
+        task_name="partial_fit" if session.incremental else "fit",
+        subtask_name="epoch" if est.solver in STOCHASTIC_SOLVERS else "iteration",
+    )
+    callback_hooks = tasks.iteration_hooks(
+        x0, lambda x: network_attributes(est, x, layer_sizes, targets, dtype, network)
+    )
+    monitor = Monitor(est.verbose, session.max_iter, hooks + callback_hooks)
+    solver = SOLVERS[est.solver](est, session.rng, session.max_iter, session.state, hook is None)
+    result, x, loss, cause = _minimize(est, session, objective, monitor, solver, hooks)
+    x0_kept = result.status == "diverged" and np.array_equal(result.x, x0)
+    facts = _diagnostics.facts(
+        est, objective, (x0, x, loss), X, penalty_scale, result.loss_curve, cause
+    )
+    if not np.isfinite(x).all():  # never publish a model with NaN or inf weights
+        raise ValueError(
+            f"{type(est).__name__}: solver {est.solver!r} ended on non-finite weights "
+            f"({result.message}); the estimator was left as it was. "
+            f"{_diagnostics.sentence(facts['scale'], 'lower learning_rate or reg_lambda')}."
+        )
+    ending = _diagnostics.Ending(
+        dtype, session.continued, session.incremental, cause, x0_kept, facts, hook is not None
+    )
+    ending.stacklevel = stacklevel
+    _diagnostics.warn_about(est, result, ending)
+    network = network_attributes(est, x, layer_sizes, targets, dtype, network)
+    _set_fitted(est, session, result, (x, loss, network), (hook, start_score, solver))
+    tasks.end()
+    return result.status
+
+
+def _set_fitted(est, session, result, model, kept):
+    """The fitted attributes of a fit that ended on ``model = (x, loss, network)``."""
+    x, loss, network = model
+    hook, start_score, solver = kept
+    continued, incremental = session.continued, session.incremental
+    curve = (list(est.loss_curve_) if continued else []) + result.loss_curve
+    vars(est).update(network)
+    est.loss_ = float(loss)
+    est.loss_curve_ = curve
+    est.best_loss_ = min(curve) if curve else float(loss)
+    est.n_iter_ = result.n_iter + (est.n_iter_ if incremental and continued else 0)
+    est.t_ = (est.t_ if continued else 0) + result.n_iter * session.X.shape[0]
+    if hook is not None:
+        record_validation(est, hook, start_score)
+    elif not continued or not incremental:  # partial_fit keeps a fit's curves
+        est.validation_loss_curve_ = est.validation_scores_ = None
+        est.best_validation_score_ = None
+    est._unit_class = session.targets.unit_class
+    est._solver_state = solver.get_state()
+    # The solver's weights themselves, where a continued fit starts.
+    standardized = getattr(est, "feature_mean_", None) is not None
+    est._standardized_weights = np.array(x, copy=True) if standardized else None
