@@ -1,11 +1,13 @@
-"""skbackprop: neural-network classifiers trained by backpropagation.
+"""skbackprop: neural networks trained by backpropagation, as scikit-learn estimators.
 
-``BackpropClassifier`` is a scikit-learn estimator; :mod:`skbackprop.engine` is
-the Theta-matrix engine it is built on (pure NumPy functions).
+``BackpropClassifier`` and ``BackpropRegressor`` are scikit-learn estimators;
+:mod:`skbackprop.engine` is the Theta-matrix engine they are built on (pure
+NumPy functions).
 """
 
 from . import engine, textbook
 from ._classifier import BackpropClassifier
+from ._regressor import BackpropRegressor
 
-__all__ = ["BackpropClassifier", "__version__", "engine", "textbook"]
+__all__ = ["BackpropClassifier", "BackpropRegressor", "__version__", "engine", "textbook"]
 __version__ = "0.1.0"

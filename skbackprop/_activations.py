@@ -219,13 +219,20 @@ def huber(z, Y, out, scratch, y_total=None, delta=1.0):
     return losses
 
 
+# The output units of labels, with their cross-entropies.
 OUTPUT_LOSSES = {
     "sigmoid": sigmoid_cross_entropy,
     "softmax": softmax_cross_entropy,
-    # Identity output units (regression), with the squared error or Huber's cost.
+}
+
+# Identity output units (regression), with half the squared error or Huber's cost.
+REGRESSION_LOSSES = {
     "identity": squared_error,
     "huber": huber,
 }
+
+# Every kind of output units the engine trains.
+OUTPUT_UNITS = {**OUTPUT_LOSSES, **REGRESSION_LOSSES}
 
 OUTPUT_LOG_ACTIVATIONS = {
     "sigmoid": log_sigmoid,

@@ -108,6 +108,9 @@ class BaseBackprop(BaseEstimator):
     its prediction methods.
     """
 
+    # The parameter that chooses the output units (named by warm-start errors).
+    _OUTPUT_PARAMETER = "output_activation"
+
     def __new__(cls, *args, **kwargs):
         # A keyword of MLPClassifier's gets an error that names ours, before
         # Python's "unexpected keyword argument".
@@ -758,15 +761,17 @@ class BaseBackprop(BaseEstimator):
                 f"{context}: hidden_layer_sizes={tuple(layer_sizes[1:-1])} differs from "
                 f"{previous}'s {tuple(old_sizes[1:-1])}; {remedy}"
             )
-        for name in ("activation", "output_activation"):
-            if not hasattr(self, name):  # a regressor's output units are its loss's
-                continue
-            new, old = getattr(self, name), getattr(self, f"{name}_")
-            # Compared as trained: "auto" and "logistic" are resolved.
-            if name == "output_activation":
-                new = self._head().output_units(getattr(self, "_multilabel", False))
-            else:
-                new = self._hidden_activation()
+        # Compared as trained: "auto" and "logistic" are resolved.
+        head = self._head()
+        trained = [
+            ("activation", self._hidden_activation(), self.activation_),
+            (
+                self._OUTPUT_PARAMETER,
+                head.named(head.output_units(getattr(self, "_multilabel", False))),
+                head.named(self.output_activation_),
+            ),
+        ]
+        for name, new, old in trained:
             if new != old:
                 raise ValueError(
                     f"{context}: {name}={new!r} differs from {previous}'s {old!r}; {remedy}"

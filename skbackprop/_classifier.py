@@ -13,8 +13,6 @@ from ._heads import ClassificationHead
 from ._solvers import DEFAULT_LEARNING_RATES, STOCHASTIC_SOLVERS
 from ._training import SOLVERS
 
-# The output units of labels (a regression's are its loss's).
-OUTPUT_LOSSES_OF_LABELS = [name for name in OUTPUT_LOSSES if name in ("softmax", "sigmoid")]
 # Read by the tests and benchmarks: the solvers and their default step sizes.
 __all__ = [
     "DEFAULT_LEARNING_RATES",
@@ -318,7 +316,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseBackprop):
         return ClassificationHead(self.output_activation, self.class_weight)
 
     def _check_head_params(self):
-        self._check_option("output_activation", ["auto", *OUTPUT_LOSSES_OF_LABELS, "logistic"])
+        self._check_option("output_activation", ["auto", *OUTPUT_LOSSES, "logistic"])
         _targets.check_class_weight(self.class_weight)
 
     @available_if(BaseBackprop._stochastic)

@@ -76,6 +76,11 @@ class ClassificationHead:
             )
         return ALIASES.get(name, name)
 
+    @staticmethod
+    def named(output_units):
+        """The output units as the ``output_activation`` parameter names them."""
+        return output_units
+
     def encode(self, y, multilabel, sample_weight):
         """``(classes, codes, per_class weights, sample_weight with them)`` of a fit's ``y``."""
         if multilabel:
@@ -231,7 +236,13 @@ class RegressionHead:
         return y, False
 
     def output_units(self, multilabel=False):
+        """The output units to train: identity units with the loss's cost."""
         return "huber" if self.loss == "huber" else "identity"
+
+    @staticmethod
+    def named(output_units):
+        """The output units as the ``loss`` parameter names them."""
+        return "squared_error" if output_units == "identity" else output_units
 
     def encode(self, y, multilabel, sample_weight):
         """``(None, y, None, sample_weight)``: no classes, and no class weights."""
@@ -287,10 +298,12 @@ class RegressionHead:
             "_flat_output": self.flat,
         }
 
-    @staticmethod
-    def labels(targets):
-        """``y`` as the user gave it (in the standardised units it trains in), for callbacks."""
-        return targets.codes
+    def labels(self, targets):
+        """``y`` as the user gave it, for the callbacks."""
+        y = targets.codes
+        if targets.mean is not None:
+            y = y * targets.scale + targets.mean
+        return y[:, 0] if self.flat else y
 
 
 def scaled(y, mean, scale):

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 import numpy as np
 from scipy import sparse
 
-from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_LOSSES, SATURATED
+from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_UNITS, SATURATED
 from ._blocks import Buffers, block_rows, n_parts, part_ranges
 from ._params import check_layer_sizes, layout, penalty_mask, views
 from ._validation import check_names, check_reg_lambda, check_sample_weight, scale_weights
@@ -197,7 +197,7 @@ class NetworkLoss:
         self.n_params = self._layout[-1][1]
         self._penalised = None
         self.huber_delta = float(huber_delta)
-        output_loss = OUTPUT_LOSSES[output_activation]
+        output_loss = OUTPUT_UNITS[output_activation]
         if output_activation == "huber":
             output_loss = functools.partial(output_loss, delta=self.huber_delta)
         self._fns = (*HIDDEN_ACTIVATIONS[activation], output_loss)

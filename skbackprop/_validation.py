@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 from scipy import sparse
 
-from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_LOSSES
+from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_UNITS
 
 
 def check_names(activation, output_activation):
@@ -14,9 +14,9 @@ def check_names(activation, output_activation):
         raise ValueError(
             f"activation must be one of {sorted(HIDDEN_ACTIVATIONS)}; got {activation!r}"
         )
-    if output_activation not in OUTPUT_LOSSES:
+    if output_activation not in OUTPUT_UNITS:
         raise ValueError(
-            f"output_activation must be one of {sorted(OUTPUT_LOSSES)}; got {output_activation!r}"
+            f"output_activation must be one of {sorted(OUTPUT_UNITS)}; got {output_activation!r}"
         )
 
 
