@@ -48,7 +48,7 @@ from . import _standardize, _targets, _training
 from ._blocks import one_blas_thread, thread_budget
 from ._heads import Targets
 from ._loss import NetworkLoss, penalty_scale
-from ._params import check_layer_sizes
+from ._params import check_layer_sizes, layer_sizes_of
 from ._validation import (
     as_float_array,
     check_names,
@@ -238,7 +238,9 @@ def _worker_loss(config):
             losses.clear()
         # The worker's threads and BLAS limit decide (distributed starts its
         # workers with one BLAS thread, so one engine thread per task).
-        loss = losses[config] = NetworkLoss(*config, n_threads=thread_budget())
+        loss = losses[config] = NetworkLoss(
+            *config[:4], huber_delta=config[4], n_threads=thread_budget()
+        )
     return loss
 
 
@@ -364,6 +366,7 @@ class DaskObjective:
             loss.activation,
             loss.output_activation,
             loss.dtype.str,
+            loss.huber_delta,
         )
         self._grad = np.empty(loss.n_params, dtype=loss.dtype)
 
@@ -619,8 +622,7 @@ def make_objective(
         Y,
         weights,
         layer_sizes,
-        activation,
-        output_activation,
+        (activation, output_activation, {}),
         reg_lambda,
         exponent,
         total_weight,
@@ -652,20 +654,12 @@ def _scaled_sum(weights, exponent):
     return float(np.ldexp(np.asarray(weights, dtype=np.float64), -exponent).sum())
 
 
-def _objective(
-    client,
-    X,
-    Y,
-    weights,
-    layer_sizes,
-    activation,
-    output_activation,
-    reg_lambda,
-    exponent,
-    total_weight,
-):
+def _objective(client, X, Y, weights, layer_sizes, units, reg_lambda, exponent, total_weight):
+    """The :class:`DaskObjective` of the chunks; ``units``: ``(activation, output units,
+    loss keywords)`` of the network loss."""
     dtype = X.dtype
-    loss = NetworkLoss(layer_sizes, activation, output_activation, dtype)
+    activation, output_activation, config = units
+    loss = NetworkLoss(layer_sizes, activation, output_activation, dtype, **config)
     row_scale = 1.0 / X.shape[0]
     parts = _persist_parts(client, X, Y, weights, dtype, row_scale, exponent, total_weight)
     (distributed,) = require(["distributed"])
@@ -682,40 +676,70 @@ def _validation_part(X, codes, weights, dtype, unit_of_class, exponent, total_we
 
     The weights are those of the in-memory fit's validation hook: scaled by
     ``2**-exponent`` (huge weights would sum to inf), then normalised by
-    ``total_weight``, the scaled weights' sum over all chunks.
+    ``total_weight``, the scaled weights' sum over all chunks. ``unit_of_class``
+    is None for a regression, whose ``codes`` are its (standardised) targets.
     """
     X = as_float_array(X, dtype)
     codes = np.asarray(codes)
-    Y = np.asfortranarray(_targets.target_matrix(codes, unit_of_class), dtype=dtype)
     if weights is None:
         weights = np.ones(len(codes))
     else:
         weights = np.ldexp(np.asarray(weights, dtype=np.float64), -exponent)
-    return X, Y, unit_of_class[codes], weights / total_weight
+    weights = weights / total_weight
+    if unit_of_class is None:
+        return X, np.asfortranarray(codes, dtype=dtype), None, weights
+    Y = np.asfortranarray(_targets.target_matrix(codes, unit_of_class), dtype=dtype)
+    return X, Y, unit_of_class[codes], weights
 
 
 def _part_validation(part, theta, config):
-    """A chunk's share of the validation loss and accuracy (their weighted sums)."""
+    """A chunk's share of the validation loss, and of its score.
+
+    The score's share is the weighted sum of right predictions for labels, and
+    for real targets the weighted sums ``[sum w r^2, sum w y, sum w y^2]`` per
+    output, from which the client computes R^2.
+    """
     X, Y, truth, weights = part
     loss = _worker_loss(config)
     Z = loss.logits(theta, X)
-    correct = _targets.predicted_units(Z, False) == truth
-    return float(loss.per_sample_loss(Z, Y) @ weights), float(weights @ correct)
+    if truth is None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            Y64 = np.asarray(Y, dtype=np.float64)
+            residuals = Z - Y64
+            stats = np.stack([weights @ residuals**2, weights @ Y64, weights @ Y64**2])
+    else:
+        stats = float(weights @ (_targets.predicted_units(Z, False) == truth))
+    return float(loss.per_sample_loss(Z, Y) @ weights), stats
+
+
+def _r2(stats):
+    """R^2 averaged over the outputs, from the summed ``[sum w r^2, sum w y, sum w y^2]``.
+
+    The weights sum to one; a constant target scores 1 if fitted exactly and
+    0 otherwise, as scikit-learn's ``r2_score``.
+    """
+    sse, mean, mean_square = stats
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sst = mean_square - mean**2
+        scores = np.where(sst > 0, 1 - sse / sst, np.where(sse == 0, 1.0, 0.0))
+    return float(np.mean(scores))
 
 
 class _DaskValidation:
-    """``evaluate(x) -> (loss, accuracy)`` on validation rows that stay on the workers.
+    """``evaluate(x) -> (loss, score)`` on validation rows that stay on the workers.
 
     What the estimator's validation hook computes in memory (the data term of
-    each row, weighted to sum to one, and the weighted share of right
-    predictions), as sums per chunk that the client adds in chunk order.
+    each row, weighted to sum to one, and the accuracy or R^2), as sums per
+    chunk that the client adds in chunk order.
     """
 
-    def __init__(self, client, X, codes, weights, config, unit_of_class, dtype):
+    def __init__(self, client, X, codes, weights, config, targets, dtype):
         (dask, distributed) = require(["dask", "distributed"])
-        codes = _as_rows_of(X, codes, "y_val", "X_val")
+        regression = targets.classes is None
+        codes = _as_rows_of(X, codes, "y_val", "X_val", multilabel=regression)
         weights = _as_rows_of(X, weights, "sample_weight_val", "X_val")
         exponent, total_weight = _weight_totals(weights, X.shape[0], "sample_weight_val")
+        unit_of_class = None if regression else targets.unit_of_class
         parts = [
             dask.delayed(_validation_part, pure=False)(
                 x, c, w, dtype, unit_of_class, exponent, total_weight
@@ -732,6 +756,7 @@ class _DaskValidation:
         self.parts = client.compute(parts)
         distributed.wait(self.parts)
         self.client, self.config, self.dtype = client, config, dtype
+        self.regression = regression
 
     def __call__(self, theta_flat):
         with np.errstate(over="ignore"):  # float64 beyond float32's range: inf
@@ -744,8 +769,8 @@ class _DaskValidation:
         loss = score = 0.0
         for part_loss, part_score in self.client.gather(futures):  # in chunk order
             loss += part_loss
-            score += part_score
-        return loss, score
+            score = score + part_score
+        return loss, (_r2(score) if self.regression else score)
 
     def close(self):
         """Release the rows held on the workers."""
@@ -756,42 +781,110 @@ class _DaskValidation:
 # -- the estimator's entry points ---------------------------------------------------------
 
 
+class _Rows:
+    """The dask arrays of a data-parallel fit, checked and kept on the workers."""
+
+    def __init__(self, X, y, weights, exponent):
+        self.X, self.y, self.weights, self.exponent = X, y, weights, exponent
+
+
 def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weight_val=None):
     """Fit ``estimator`` (a fresh shadow copy) on dask arrays; return it.
 
-    Called by :meth:`BackpropClassifier.fit` when ``X`` is a dask array. The
+    Called by the estimators' ``fit`` when ``X`` is a dask array. The
     validation rows of early stopping (held out of ``X``, or ``X_val`` given as
     a dask array) stay on the workers, which score them after every iteration;
     an ``X_val`` in memory is scored on the client, as in the in-memory fit.
     """
-    da, dask = require(["dask.array", "dask"])
     client = _client()
     hidden = estimator._check_params()
     head = estimator._head()
-    if estimator.class_weight is not None:
+    regression = head.task == "regression"
+    _check_supported(estimator, X, y)
+    rows, rows_val, validation = _checked_rows(
+        client, estimator, head, (X, y, sample_weight), (X_val, y_val, sample_weight_val)
+    )
+    X = rows.X
+    estimator.__dict__.pop("feature_names_in_", None)
+    estimator.n_features_in_ = X.shape[1]
+    warm = estimator.warm_start and hasattr(estimator, "thetas_")
+    if regression:
+        targets, total_weight = _regression_targets(head, rows, warm and estimator)
+    else:
+        targets, total_weight = _class_targets(estimator, rows)
+        if rows_val is not None:
+            _check_labels_val(rows_val[1], targets.classes)
+    if warm:
+        targets.unit_class = estimator._unit_class
+        targets.unit_of_class = np.argsort(targets.unit_class)
+    state = copy.deepcopy(estimator._solver_state) if warm else None
+    if estimator.standardize and not warm:
+        # The moments in one pass over the chunks, on the workers.
+        estimator.feature_mean_, estimator.feature_scale_ = _standardize.chunked_moments(
+            X, rows.weights, rows.exponent
+        )
+    else:
+        estimator._set_standardization(None, None, warm)
+    layer_sizes = [X.shape[1], *hidden, targets.n_outputs]
+    rng = check_random_state(estimator.random_state)
+    thetas = estimator._initial_thetas(layer_sizes, targets, X.dtype, rng, warm)
+    if validation is not None:
+        # X_val in memory: scored on the client, as in the in-memory fit.
+        X_val, y_val, sample_weight_val = validation
+        codes_val, sample_weight_val = head.validation_codes(
+            y_val, sample_weight_val, targets, None
+        )
+        validation = (X_val, codes_val, sample_weight_val)
+    elif rows_val is not None:
+        rows_val = (rows_val[0], _codes_of(rows_val[1], targets), rows_val[2])
+    elif estimator.early_stopping:
+        rows, rows_val, total_weight = _held_out(client, estimator, rows, targets, rng)
+        X = rows.X
+    session = _training.Session(
+        X, targets, rows.weights, thetas, rng, state, estimator.max_iter, validation, warm
+    )
+    return _train_on_workers(client, estimator, head, session, (rows, rows_val, total_weight))
+
+
+def _check_supported(estimator, X, y):
+    """A clear error for what the data-parallel fit does not take (yet)."""
+    if getattr(estimator, "class_weight", None) is not None:
         raise ValueError(
             "class_weight is not supported for dask arrays yet; pass the class weights as "
             "sample_weight (a dask array of each row's weight)"
         )
-    X = _check_X(X)
-    if sparse.issparse(X._meta):
+    if is_dask_collection(X) and hasattr(X, "_meta") and sparse.issparse(X._meta):
         raise TypeError(
             "X: the data-parallel fit does not take dask arrays of sparse chunks yet; "
             "partial_fit (chunk by chunk, sgd or adam) and predict do"
         )
-    if getattr(y, "ndim", 1) == 2:
+    if getattr(y, "ndim", 1) == 2 and estimator._head().task != "regression":
         raise ValueError(
             "y: a multilabel y is not supported by the data-parallel fit yet; partial_fit "
             "(chunk by chunk, sgd or adam) takes it"
         )
-    y = _as_rows_of(X, y, "y")
-    weights = _as_rows_of(X, sample_weight, "sample_weight")
+
+
+def _checked_rows(client, estimator, head, training, validating):
+    """``(rows, rows_val, validation)``: the training rows checked on the workers.
+
+    ``rows_val`` are dask validation rows kept on the workers (or None);
+    ``validation`` an ``X_val`` in memory, checked as the in-memory fit checks
+    it (or None).
+    """
+    (dask,) = require(["dask"])
+    regression = head.task == "regression"
+    X, y, weights = training
+    X_val, y_val, sample_weight_val = validating
+    X = _check_X(X)
+    y = _as_rows_of(X, y, "y", multilabel=regression)
+    weights = _as_rows_of(X, weights, "sample_weight")
     val_on_workers = X_val is not None and y_val is not None and is_dask_collection(X_val)
     if val_on_workers:
         X_val = _check_X(X_val, name="X_val")
         if X_val.shape[1] != X.shape[1]:
             raise ValueError(f"X_val has {X_val.shape[1]} features but X has {X.shape[1]}")
-        y_val = _as_rows_of(X_val, y_val, "y_val", "X_val")
+        y_val = _as_rows_of(X_val, y_val, "y_val", "X_val", multilabel=regression)
         weights_val = _as_rows_of(X_val, sample_weight_val, "sample_weight_val", "X_val")
     elif X_val is None or y_val is None:
         # No validation set, or an error that names what is missing.
@@ -805,130 +898,163 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
         dask.delayed(_checked_chunk)(x, w)
         for x, w in zip(X.to_delayed().ravel(), _blocks_or_none(weights, X), strict=True)
     ]
-    labels_val = None
+    rows_val = validation = None
     if val_on_workers:
         X_val, y_val = client.persist(X_val), client.persist(y_val)
         weights_val = None if weights_val is None else client.persist(weights_val)
-        labels_val = da.unique(y_val)
-        checked_val = [
+        checked += [
             dask.delayed(_checked_chunk)(x, w, ("X_val", "sample_weight_val"))
             for x, w in zip(
                 X_val.to_delayed().ravel(), _blocks_or_none(weights_val, X_val), strict=True
             )
         ]
-        checked += checked_val
-    classes, labels_val, *peaks = dask.compute(da.unique(y), labels_val, *checked)
-    classes = np.unique(classes)
-    check_classification_targets(classes)
-    n_classes = len(classes)
-    if val_on_workers:
-        peaks, peaks_val = peaks[: X.numblocks[0]], peaks[X.numblocks[0] :]
-        try:
-            check_classification_targets(labels_val)
-        except ValueError as error:
-            raise ValueError(f"y_val: {error}") from None
-        _targets.encode(labels_val, classes, "y_val")  # an error for a label not in y
-        if weights_val is not None and not max(peaks_val) > 0:
-            raise ValueError("sample_weight_val must not be all zero: the total weight is zero")
-    exponent = 0
-    if weights is not None:
-        peak = max(peaks)
-        if not peak > 0:
-            raise ValueError("sample_weight must not be all zero: the total weight is zero")
-        exponent = weight_exponent(peak)
-    codes = y.map_blocks(_encode, classes, dtype=np.intp)
-    estimator.__dict__.pop("feature_names_in_", None)
-    estimator.n_features_in_ = X.shape[1]
-
-    unit_class, total_weight = _unit_order(estimator, X, codes, weights, classes, exponent)
-    layer_sizes = [X.shape[1], *hidden, n_classes]
-    warm = estimator.warm_start and hasattr(estimator, "thetas_")
-    if warm:
-        unit_class, state = estimator._unit_class, copy.deepcopy(estimator._solver_state)
-    else:
-        state = None
-    if estimator.standardize and not warm:
-        # The moments in one pass over the chunks, on the workers.
-        estimator.feature_mean_, estimator.feature_scale_ = _standardize.chunked_moments(
-            X, weights, exponent
-        )
-    else:
-        estimator._set_standardization(None, None, warm)
-    rng = check_random_state(estimator.random_state)
-    targets = Targets(codes, classes, unit_class)
-    thetas = estimator._initial_thetas(layer_sizes, targets, X.dtype, rng, warm)
-    # The validation set: rows the estimator scores on the client (as in the
-    # in-memory fit), or dask arrays of rows that stay on the workers.
-    validation = rows_val = None
-    if val_on_workers:
-        rows_val = (X_val, y_val.map_blocks(_encode, classes, dtype=np.intp), weights_val)
+        rows_val = (X_val, y_val, weights_val)
     elif X_val is not None:
         X_val, y_val, sample_weight_val = (
             np.asarray(v) if is_dask_collection(v) else v for v in (X_val, y_val, sample_weight_val)
         )
-        X_val, y_val, sample_weight_val = estimator._check_validation_set(
-            X_val, y_val, sample_weight_val, head, (False, None), dtype=X.dtype
+        validation = estimator._check_validation_set(
+            X_val, y_val, sample_weight_val, head, (False, (None, _width(y))), dtype=X.dtype
         )
-        validation = (X_val, _targets.encode(y_val, classes, "y_val"), sample_weight_val)
-    elif estimator.early_stopping:
-        # The labels (and weights) come to the client to draw the same stratified
-        # split as in memory, with the same checks: _split takes the rows of what
-        # it is given, and given the row numbers it returns those it chose. The
-        # rows themselves are selected on the workers.
-        codes_memory, weights_memory = dask.compute(codes, weights)
-        train, _, _, (val, _, _) = estimator._split(
-            np.arange(X.shape[0]), codes_memory, weights_memory, rng, classes=classes
-        )
-        del codes_memory, weights_memory
-        # Persisted, neither needs X any longer, and the workers release it.
-        rows_val = _persist(client, [None if a is None else a[val] for a in (X, codes, weights)])
-        X, codes, weights = _persist(
-            client, [None if a is None else a[train] for a in (X, codes, weights)]
-        )
-        codes = _as_rows_of(X, codes, "y")  # dask may chunk the selections differently
-        weights = _as_rows_of(X, weights, "sample_weight")
-        exponent, total_weight = _weight_totals(weights, X.shape[0])
+    peaks = dask.compute(*checked)
+    exponent = 0
+    if weights is not None:
+        peak = max(peaks[: X.numblocks[0]])
+        if not peak > 0:
+            raise ValueError("sample_weight must not be all zero: the total weight is zero")
+        exponent = weight_exponent(peak)
+    if val_on_workers and weights_val is not None and not max(peaks[X.numblocks[0] :]) > 0:
+        raise ValueError("sample_weight_val must not be all zero: the total weight is zero")
+    return _Rows(X, y, weights, exponent), rows_val, validation
 
-    Y = codes.map_blocks(
-        _targets.target_matrix,
-        np.argsort(unit_class),
-        dtype=bool,
-        new_axis=1,
-        chunks=(X.chunks[0], (n_classes,)),
+
+def _width(y):
+    return 1 if y.ndim == 1 else y.shape[1]
+
+
+def _class_targets(estimator, rows):
+    """The labels' classes and output-unit order, counted on the workers: ``(targets, total)``."""
+    (da, dask) = require(["dask.array", "dask"])
+    classes = np.unique(dask.compute(da.unique(rows.y))[0])
+    check_classification_targets(classes)
+    codes = rows.y.map_blocks(_encode, classes, dtype=np.intp)
+    unit_class, total_weight = _unit_order(
+        estimator, rows.X, codes, rows.weights, classes, rows.exponent
     )
+    return Targets(codes, classes, unit_class), total_weight
+
+
+def _regression_targets(head, rows, previous):
+    """The real targets, standardised with moments measured on the workers: ``(targets, total)``.
+
+    ``previous``: the fit a warm start continues (its moments are kept), or False.
+    """
+    (dask,) = require(["dask"])
+    y = rows.y if rows.y.ndim == 2 else rows.y[:, None]
+    y = y.astype(np.float64)
+    finite = dask.compute(*[dask.delayed(_finite_targets)(b) for b in y.to_delayed().ravel()])
+    if not all(finite):
+        raise ValueError("y must be finite: it holds NaN or infinity")
+    head.flat = rows.y.ndim == 1
+    if previous:
+        mean, scale = previous.target_mean_, previous.target_scale_
+    elif head.standardize:
+        mean, scale = _standardize.chunked_moments(y, rows.weights, rows.exponent)
+    else:
+        mean = scale = None
+    codes = y if mean is None else (y - mean) / scale
+    _, total_weight = _weight_totals(rows.weights, rows.X.shape[0])
+    n_outputs = y.shape[1]
+    return Targets(codes, None, np.arange(n_outputs), mean=mean, scale=scale), total_weight
+
+
+def _check_labels_val(y_val, classes):
+    """A ValueError for validation labels that are not labels, or not among ``classes``."""
+    (da, dask) = require(["dask.array", "dask"])
+    (labels_val,) = dask.compute(da.unique(y_val))
+    try:
+        check_classification_targets(labels_val)
+    except ValueError as error:
+        raise ValueError(f"y_val: {error}") from None
+    _targets.encode(labels_val, classes, "y_val")  # an error for a label not in y
+
+
+def _finite_targets(y):
+    return bool(np.isfinite(y).all())
+
+
+def _codes_of(y_val, targets):
+    """Validation targets (a dask array) as the fit trains on them."""
+    if targets.classes is None:
+        y_val = (y_val if y_val.ndim == 2 else y_val[:, None]).astype(np.float64)
+        return y_val if targets.mean is None else (y_val - targets.mean) / targets.scale
+    return y_val.map_blocks(_encode, targets.classes, dtype=np.intp)
+
+
+def _held_out(client, estimator, rows, targets, rng):
+    """Hold out early stopping's validation rows, selected and kept on the workers.
+
+    The labels (and weights) come to the client to draw the same stratified
+    split as in memory, with the same checks: ``_split`` takes the rows of what
+    it is given, and given the row numbers it returns those it chose. A
+    regression's targets need no stratifying and stay where they are.
+    """
+    (dask,) = require(["dask"])
+    X, codes, weights = rows.X, targets.codes, rows.weights
+    if targets.classes is None:
+        strata, weights_memory = np.zeros((X.shape[0], 1)), dask.compute(weights)[0]
+    else:
+        strata, weights_memory = dask.compute(codes, weights)
+    train, _, _, (val, _, _) = estimator._split(
+        np.arange(X.shape[0]), strata, weights_memory, rng, classes=targets.classes
+    )
+    del strata, weights_memory
+    # Persisted, neither needs X any longer, and the workers release it.
+    rows_val = _persist(client, [None if a is None else a[val] for a in (X, codes, weights)])
+    X, codes, weights = _persist(
+        client, [None if a is None else a[train] for a in (X, codes, weights)]
+    )
+    # dask may chunk the selections differently
+    codes = _as_rows_of(X, codes, "y", multilabel=True)
+    weights = _as_rows_of(X, weights, "sample_weight")
+    targets.codes = codes
+    exponent, total_weight = _weight_totals(weights, X.shape[0])
+    return _Rows(X, None, weights, exponent), rows_val, total_weight
+
+
+def _train_on_workers(client, estimator, head, session, data):
+    """Build the objective over the chunks, train, and release what the workers hold."""
+    rows, rows_val, total_weight = data
+    targets = session.targets
+    X = rows.X
+    layer_sizes = layer_sizes_of(session.thetas)
+    if targets.classes is None:
+        Y = targets.codes.rechunk((X.chunks[0], -1))
+    else:
+        Y = targets.codes.map_blocks(
+            _targets.target_matrix,
+            targets.unit_of_class,
+            dtype=bool,
+            new_axis=1,
+            chunks=(X.chunks[0], (targets.n_outputs,)),
+        )
     objective = _objective(
         client,
         X,
         Y,
-        weights,
+        rows.weights,
         layer_sizes,
-        estimator._hidden_activation(),
-        head.output_units(False),
+        (estimator._hidden_activation(), head.output_units(False), estimator._loss_config()),
         estimator.reg_lambda,
-        exponent,
+        rows.exponent,
         total_weight,
     )
-    scores = hook = None
+    session.objective = objective
+    scores = None
     try:
         if rows_val is not None:
-            scores = _DaskValidation(
-                client, *rows_val, objective._config, np.argsort(unit_class), X.dtype
-            )
-            hook = _training.validation_stopping(estimator, scores, layer_sizes)
-        targets = Targets(codes, classes, unit_class)
-        session = _training.Session(
-            X,
-            targets,
-            weights,
-            thetas,
-            rng,
-            state,
-            estimator.max_iter,
-            validation,
-            continued=warm,
-            objective=objective,
-            validation_hook=hook,
-        )
+            scores = _DaskValidation(client, *rows_val, objective._config, targets, X.dtype)
+            session.validation_hook = _training.validation_stopping(estimator, scores, layer_sizes)
         _training.train(estimator, head, session)
     finally:
         objective.close()
@@ -1019,7 +1145,9 @@ def partial_fit(estimator, X, y, classes=None, sample_weight=None):
     for k in range(len(blocks)):
         X_k, y_k, *w_k = client.gather(upcoming)
         upcoming = client.compute(blocks[k + 1]) if k + 1 < len(blocks) else None
-        estimator.partial_fit(X_k, y_k, classes=classes, sample_weight=w_k[0] if w_k else None)
+        # A regressor's partial_fit has no classes.
+        chosen = {} if classes is None else {"classes": classes}
+        estimator.partial_fit(X_k, y_k, sample_weight=w_k[0] if w_k else None, **chosen)
     return estimator
 
 
@@ -1031,6 +1159,15 @@ def predict(estimator, method, X):
     """``estimator.<method>(X)`` for a dask array ``X``: a dask array, block by block."""
     check_is_fitted(estimator)
     X = _check_X(X, estimator.n_features_in_)
+    if not hasattr(estimator, "classes_"):  # a regressor's outputs
+        flat = estimator._flat_output
+        return X.map_blocks(
+            _predict_block,
+            estimator,
+            method,
+            dtype=estimator.thetas_[0].dtype,
+            **({"drop_axis": 1} if flat else {"chunks": (X.chunks[0], (estimator.n_outputs_,))}),
+        )
     if method == "predict" and getattr(estimator, "_multilabel", False):
         return X.map_blocks(  # indicator rows, in y's dtype
             _predict_block,
