@@ -31,6 +31,10 @@ so the seed's column vector ``Theta a`` becomes the row form ``A @ Theta.T``::
             (no lambda on column 0)                  backpropagate
     Theta^(l) := Theta^(l) - alpha D^(l)             gradient_descent_step
 
+    regression, identity output units h = z^(L):
+    J = 1/(2m) sum_i ||h_i - y_i||^2 + (the same penalty)  squared_error_cost
+    delta^(L) = z^(L) - y                            squared_error_output_delta
+
 Where this module and skbackprop part from the seed's code
 -----------------------------------------------------------
 The seed's code is a teaching sketch; five of its choices are worth knowing
@@ -98,6 +102,8 @@ __all__ = [
     "output_delta",
     "sigmoid",
     "sigmoid_gradient",
+    "squared_error_cost",
+    "squared_error_output_delta",
     "train",
 ]
 
@@ -385,6 +391,86 @@ def output_delta(h: np.ndarray, Y: np.ndarray) -> np.ndarray:
     array([[-0.25,  0.25]])
     """
     return h - Y
+
+
+def squared_error_cost(
+    thetas: Sequence[np.ndarray], X: np.ndarray, Y: np.ndarray, reg_lambda: float = 0.0
+) -> float:
+    """The cost ``J`` of a regression network: identity output units, half the squared error.
+
+    ``J = 1/(2m) sum_i ||h(x_i) - y_i||^2 + lambda/(2m) sum_l sum_{j, i>=1}
+    (Theta^(l)_ji)^2``, where the output units are linear: ``h = z^(L)``, the
+    output layer's pre-activations, while the hidden units stay sigmoids.
+    What :class:`skbackprop.BackpropRegressor` minimises (without sample
+    weights). The squares never take a log: this cost is finite wherever the
+    outputs are.
+
+    Parameters
+    ----------
+    thetas : list of ndarray
+        ``Theta^(1), ..., Theta^(L-1)``, bias weights in column 0.
+    X : ndarray of shape (m, s_1)
+        Samples, one per row.
+    Y : ndarray of shape (m, K)
+        Real targets, one column per output.
+    reg_lambda : float, default=0.0
+        The regularisation strength lambda.
+
+    Returns
+    -------
+    float
+        ``J``: the data term plus the penalty.
+
+    See Also
+    --------
+    squared_error_output_delta : Its output error.
+    cost : The seed's cost of sigmoid output units.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> thetas = [np.array([[1.0, 2.0]])]  # h = 1 + 2 x
+    >>> X, Y = np.array([[1.0], [0.0]]), np.array([[2.0], [1.0]])
+    >>> squared_error_cost(thetas, X, Y)  # residuals 1 and 0: (1 + 0) / (2 * 2)
+    0.25
+    """
+    m = X.shape[0]
+    h = forward_propagate(thetas, X)[0][-1]  # identity units: h = z^(L)
+    data_term = np.sum((h - Y) ** 2) / (2 * m)
+    penalty = reg_lambda / (2 * m) * sum(np.sum(theta[:, 1:] ** 2) for theta in thetas)
+    return float(data_term + penalty)
+
+
+def squared_error_output_delta(z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """The error of identity output units under half the squared error: ``delta^(L) = z - y``.
+
+    With ``h = z``, ``d/dz (1/2 (h - y)^2) = h - y``: the same error as sigmoid
+    units with the cross-entropy (:func:`output_delta`), so the layers below
+    backpropagate it unchanged (:func:`hidden_delta`).
+
+    Parameters
+    ----------
+    z : ndarray of shape (m, K)
+        ``z^(L)``, the output layer's pre-activations, which are its outputs.
+    Y : ndarray of shape (m, K)
+        Real targets.
+
+    Returns
+    -------
+    delta : ndarray of shape (m, K)
+        ``delta^(L)``, one row per sample.
+
+    See Also
+    --------
+    squared_error_cost : The cost it is the gradient of.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> squared_error_output_delta(np.array([[3.0, -1.0]]), np.array([[1.0, 0.0]]))
+    array([[ 2., -1.]])
+    """
+    return z - Y
 
 
 def hidden_delta(theta: np.ndarray, delta_next: np.ndarray, z: np.ndarray) -> np.ndarray:

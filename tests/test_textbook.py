@@ -352,3 +352,26 @@ def test_train_equals_the_classifiers_gradient_descent(moons, reg_lambda, max_it
     # loss_curve_ is J after each step, costs is J before it.
     assert_allclose(clf.loss_curve_[:-1], costs[1:], rtol=1e-10)
     assert clf.loss_curve_[-1] == pytest.approx(textbook.cost(thetas, X, Y, reg_lambda), rel=1e-10)
+
+
+def test_squared_error_cost_and_output_delta_are_the_engines():
+    # A sigmoid hidden layer and identity output units: the engine's "identity"
+    # output units compute the textbook's regression cost, and its gradient is
+    # the textbook's output delta backpropagated.
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(7, 3)), rng.normal(size=(7, 2))
+    thetas = textbook.init_thetas([3, 4, 2], random_state=0)
+    fun = engine.make_objective(
+        X, Y, [3, 4, 2], reg_lambda=0.3, activation="sigmoid", output_activation="identity"
+    )
+    J, grad = fun(engine.pack(thetas))
+    assert J == pytest.approx(textbook.squared_error_cost(thetas, X, Y, 0.3), rel=1e-12)
+    Z, A = textbook.forward_propagate(thetas, X)
+    delta3 = textbook.squared_error_output_delta(Z[-1], Y)
+    delta2 = textbook.hidden_delta(thetas[1], delta3, Z[0])
+    m = len(X)
+    expected = [
+        delta2.T @ A[0] / m + 0.3 / m * np.hstack([np.zeros((4, 1)), thetas[0][:, 1:]]),
+        delta3.T @ A[1] / m + 0.3 / m * np.hstack([np.zeros((2, 1)), thetas[1][:, 1:]]),
+    ]
+    np.testing.assert_allclose(grad, engine.pack(expected), rtol=1e-12, atol=1e-15)
