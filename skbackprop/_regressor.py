@@ -126,6 +126,18 @@ class BackpropRegressor(*CALLBACK_BASES, RegressorMixin, BaseBackprop):
         adam (velocities, moments, step count, learning rate, shuffling).
     verbose : int, default=0
         Progress output: 1 prints about 20 lines per fit, 2 every iteration.
+    standardize : bool, default=True
+        Train in standardised coordinates: each feature and each target
+        centred on its mean and divided by its standard deviation (weighted by
+        the sample weights; a constant column keeps scale 1), then fold the
+        transformations into the weights: ``Theta^(1)`` acts on raw ``X`` and
+        the output layer returns ``y`` in its units. The penalty acts on the
+        standardised weights, so ``reg_lambda`` does not depend on the units of
+        the features or of the targets. Sparse ``X`` is never changed (the
+        centring goes into the bias). A continued fit (``warm_start``, later
+        ``partial_fit`` calls) keeps the means and scales of the first fit,
+        frozen. False trains on the raw features and targets.
+
     Attributes
     ----------
     feature_mean_, feature_scale_ : ndarray of shape (`n_features_in_`,) or None
