@@ -13,38 +13,22 @@ import inspect
 import math
 import numbers
 import threading
-import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from sklearn.utils.validation import validate_data as _sklearn_validate_data
 
-from . import _heads, _standardize, _training, _validation, engine
+from . import _data, _heads, _standardize, _training, _validation, engine
 from ._activations import HIDDEN_ACTIVATIONS
 from ._callbacks import with_callbacks
 from ._monitor import Monitor
-from ._params import layout
 from ._solvers import STOCHASTIC_SOLVERS, step_size
 
-_FLOAT_DTYPES = (np.float64, np.float32)
 SCHEDULES = ("constant", "invscaling", "adaptive")
 # Held while a fit publishes its model and while set_params changes parameters,
 # so that neither undoes the other.
 _PUBLISH_LOCK = threading.Lock()
-
-
-def validate_data(*args, **kwargs):
-    """scikit-learn's ``validate_data``, without its RuntimeWarning near the float limit.
-
-    Its finiteness check first sums X, which overflows (or gives inf - inf) on
-    finite values of mixed signs near the float limit, and warns; it then falls
-    back to an elementwise test, whose answer is right.
-    """
-    with np.errstate(over="ignore", invalid="ignore"):
-        return _sklearn_validate_data(*args, **kwargs)
 
 
 _is_int = _validation.is_int
@@ -71,8 +55,6 @@ def _is_int_or_inf(value):
     return _is_int(value) or (_is_real(value) and value == math.inf)
 
 
-# MLPClassifier's name of the sigmoid, accepted so that its settings carry over.
-_ALIASES = {"logistic": "sigmoid"}
 # MLPClassifier's names that are ours under another name: errors name ours.
 PORTED_NAMES = {"alpha": "reg_lambda", "learning_rate_init": "learning_rate"}
 PORTED_SOLVERS = {"lbfgs": "L-BFGS-B"}
@@ -279,19 +261,6 @@ class BaseBackprop(BaseEstimator):
     def _learning_rate(self):
         return step_size(self.solver, self.learning_rate)
 
-    @staticmethod
-    def _check_sample_weight(sample_weight, n_samples, name="sample_weight"):
-        """float64 weights (a scalar is every sample's weight), checked before any work."""
-        if sample_weight is None:
-            return None
-        sample_weight = np.asarray(sample_weight)
-        if sample_weight.ndim == 0:
-            sample_weight = np.full(n_samples, sample_weight)
-        sample_weight = _validation.check_sample_weight(sample_weight, n_samples, name)
-        if not np.any(sample_weight > 0):
-            raise ValueError(f"{name} must not be all zero: the total weight is zero")
-        return sample_weight
-
     # -- fitting ----------------------------------------------------------------
 
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
@@ -324,12 +293,6 @@ class BaseBackprop(BaseEstimator):
         self : estimator
             The fitted estimator.
         """
-        if _validation.is_dask_collection(X):
-            # Trained where the chunks live (skbackprop.dask, the [dask] extra).
-            from .dask import fit
-
-            shadow = fit(self._shadow(), X, y, sample_weight, X_val, y_val, sample_weight_val)
-            return self._publish(shadow)
         return self._publish(
             self._shadow()._fit(X, y, sample_weight, X_val, y_val, sample_weight_val)
         )
@@ -410,8 +373,8 @@ class BaseBackprop(BaseEstimator):
         # optimiser's state stay in it.
         dtype = None if first else self.thetas_[0].dtype
         head = self._head()
-        X, y, multilabel = self._check_data(X, y, head, reset=first, dtype=dtype)
-        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
+        X, y, multilabel = _data.check_rows(self, X, y, head, reset=first, dtype=dtype)
+        sample_weight = _data.check_sample_weight(sample_weight, X.shape[0])
         if not first and multilabel != getattr(self, "_multilabel", False):
             raise ValueError(
                 f"y is {'a multilabel indicator matrix' if multilabel else 'a label vector'} "
@@ -424,21 +387,28 @@ class BaseBackprop(BaseEstimator):
         )
         if first:
             head.output_units(multilabel)  # a softmax for multilabel y: an error now
-            unit_class = head.unit_order(X, codes, sample_weight, _n_outputs(classes, codes))
+            n_outputs = len(classes) if classes is not None else codes.shape[1]
+            unit_class = head.unit_order(X, codes, sample_weight, n_outputs)
             state = None
-            self._set_standardization(X, sample_weight, warm=False)
         else:
-            # An error if it was switched.
-            self._set_standardization(X, None, warm=True, incremental=True)
             unit_class = self._unit_class
             # A copy: the solver updates its state in place, and a fit that fails
             # must leave the previous model's state as it was.
             state = copy.deepcopy(self._solver_state)
-        targets = _targets_of(head, codes, classes, unit_class, multilabel, sample_weight, previous)
+        # A later call keeps the first one's moments (an error if standardize was switched).
+        _training.set_standardization(
+            self,
+            lambda: _standardize.moments(X, sample_weight),
+            warm=not first,
+            incremental=not first,
+        )
+        targets = _data.targets_of(
+            head, (codes, classes, unit_class, multilabel), sample_weight, previous
+        )
         layer_sizes = [X.shape[1], *hidden, targets.n_outputs]
         rng = check_random_state(self.random_state)
-        thetas = self._initial_thetas(
-            layer_sizes, targets, X.dtype, rng, warm=not first, incremental=True
+        thetas = _training.initial_thetas(
+            self, head, layer_sizes, targets, X.dtype, rng, warm=not first, incremental=True
         )
         session = _training.Session(
             X, targets, sample_weight, thetas, rng, state, continued=not first, incremental=True
@@ -446,99 +416,8 @@ class BaseBackprop(BaseEstimator):
         status = _training.train(self, head, session)
         return self, status == "interrupted"
 
-    def _check_data(self, X, y, head, reset, dtype=None):
-        """``(X, y, multilabel)`` validated: X dense or CSR, y as ``head`` takes it.
-
-        ``X`` is converted to ``dtype``; by default float32 columns (in any byte
-        order, or pandas' Float32) stay float32 and the rest becomes float64.
-        Values beyond ``dtype``'s range are an error.
-        """
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            multi_output=True,
-            y_numeric=head.task == "regression",
-            dtype=_validation.input_dtype(X) if dtype is None else dtype,
-            reset=reset,
-        )
-        y, multilabel = head.check_y(y)
-        return X, y, multilabel
-
     def _hidden_activation(self):
         return _heads.ALIASES.get(self.activation, self.activation)
-
-    def _initial_thetas(self, layer_sizes, targets, dtype, rng, warm, incremental=False):
-        """The starting weights, their output units in training order."""
-        if not warm:
-            return engine.init_thetas(layer_sizes, rng, self.epsilon_init, dtype)
-        self._check_warm_start(targets.classes, layer_sizes, incremental)
-        if not incremental:
-            # Drawn and dropped, so that what rng draws next (the validation split
-            # of early stopping) is what the first fit drew: the validation curves
-            # of warm starts continue on the same rows.
-            engine.init_thetas(layer_sizes, rng, self.epsilon_init, dtype)
-        if getattr(self, "feature_mean_", None) is not None:
-            kept = self._kept_standardized_weights(layer_sizes, targets)
-            if kept is not None:
-                return engine.unpack(kept.astype(dtype), layer_sizes)
-        thetas = [theta.astype(dtype) for theta in self.thetas_]
-        thetas[-1] = thetas[-1][targets.unit_class]
-        if targets.mean is not None:
-            thetas[-1] = _heads.unfold_targets(thetas[-1], targets.mean, targets.scale)
-            thetas[-1] = thetas[-1].astype(dtype)
-        if getattr(self, "feature_mean_", None) is not None:
-            # Continued in the frozen standardised coordinates of the first fit.
-            thetas = engine.unpack(
-                _standardize.unfold_flat(
-                    engine.pack(thetas), layer_sizes, self.feature_mean_, self.feature_scale_
-                ),
-                layer_sizes,
-            )
-        return thetas
-
-    def _kept_standardized_weights(self, layer_sizes, targets):
-        """The previous fit's weights in its standardised coordinates, or None.
-
-        Folding rounds, and so would unfolding ``thetas_`` again: a continued fit
-        starts from the solver's own weights, kept by the fit, so that it goes on
-        exactly as one longer fit. None when they are not those of ``thetas_``
-        any more (``thetas_`` changed since): ``thetas_`` are then unfolded.
-        """
-        x = getattr(self, "_standardized_weights", None)
-        if x is None or x.size != layout(layer_sizes)[-1][1]:
-            return None
-        published = _training.network_attributes(
-            self, x, layer_sizes, targets, self.thetas_[0].dtype, {}
-        )["thetas_"]
-        if len(published) != len(self.thetas_) or not all(
-            np.array_equal(a, b) for a, b in zip(published, self.thetas_, strict=False)
-        ):
-            return None
-        return x
-
-    def _set_standardization(self, X, sample_weight, warm, incremental=False):
-        """Set ``feature_mean_`` and ``feature_scale_``: frozen by a continued fit.
-
-        A fresh fit with ``standardize=True`` measures them on ``X`` (weighted by
-        ``sample_weight``); a continued one keeps those of the first fit, so that
-        the optimiser's state keeps its meaning; ``standardize=False`` sets None.
-        ``incremental``: a later call of :meth:`partial_fit` (its error's words).
-        """
-        if warm:
-            was = getattr(self, "feature_mean_", None) is not None
-            if was != self.standardize:
-                context, previous, remedy = _continuation(incremental)
-                raise ValueError(
-                    f"{context}: standardize={self.standardize!r} differs from "
-                    f"{previous}'s {was!r}; {remedy}"
-                )
-            return
-        if self.standardize:
-            self.feature_mean_, self.feature_scale_ = _standardize.moments(X, sample_weight)
-        else:
-            self.feature_mean_ = self.feature_scale_ = None
 
     # with_callbacks wraps the fit of the shadow, the estimator the callbacks are
     # set up on: a fit that fails is not published, and still tears them down.
@@ -546,242 +425,23 @@ class BaseBackprop(BaseEstimator):
     def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         hidden = self._check_params()
         head = self._head()
-        X, y, multilabel = self._check_data(X, y, head, reset=True)
-        head.output_units(multilabel)  # a softmax for multilabel y: an error now
-        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
-        validation = self._check_validation_set(
-            X_val, y_val, sample_weight_val, head, (multilabel, y.shape), dtype=X.dtype
-        )
-        classes, codes, per_class, sample_weight = head.encode(y, multilabel, sample_weight)
-        warm = self.warm_start and hasattr(self, "thetas_")
-        if warm and multilabel != getattr(self, "_multilabel", False):
-            kinds = ("not multilabel (a label vector)", "multilabel (an indicator matrix)")
-            raise ValueError(
-                f"warm_start=True: y is {kinds[multilabel]} but the previous fit's y was "
-                f"{kinds[not multilabel]}; fit with warm_start=False to start anew"
-            )
-        self._set_standardization(X, sample_weight, warm)
-        if warm:
-            # The output units keep their order, and sgd and adam their state
-            # (_initial_thetas checks that the previous fit can be continued).
-            unit_class, state = self._unit_class, copy.deepcopy(self._solver_state)
-        else:
-            n_outputs = _n_outputs(classes, codes)
-            unit_class = head.unit_order(X, codes, sample_weight, n_outputs)
-            state = None
-        previous = self if warm else None
-        targets = _targets_of(head, codes, classes, unit_class, multilabel, sample_weight, previous)
-        layer_sizes = [X.shape[1], *hidden, targets.n_outputs]
-        # One stream for the initial weights, the validation split and the
-        # shuffling, as in MLPClassifier; sgd and adam keep theirs in their state.
-        rng = check_random_state(self.random_state)
-        thetas = self._initial_thetas(layer_sizes, targets, X.dtype, rng, warm)
-        if validation is not None:
-            self._check_validation_scale(X, sample_weight, validation[0])
-            X_val, y_val, sample_weight_val = validation
-            codes_val, sample_weight_val = head.validation_codes(
-                y_val, sample_weight_val, targets, per_class
-            )
-            validation = (X_val, codes_val, sample_weight_val)
-        elif self.early_stopping:
-            X, codes, sample_weight, validation = self._split(
-                X, targets.codes, sample_weight, rng, classes=classes
-            )
-            targets.codes = codes
-        session = _training.Session(
-            X, targets, sample_weight, thetas, rng, state, self.max_iter, validation, warm
-        )
-        _training.train(self, head, session)
+        source = _source(X)
+        source.check(self, head, (X, y, sample_weight), (X_val, y_val, sample_weight_val))
+        session = _data.session(self, head, source, hidden)
+        source.train(self, head, session)
         return self
 
-    def _check_validation_set(self, X_val, y_val, sample_weight_val, head, of_y=None, dtype=None):
-        """``(X_val, y_val, sample_weight_val)`` checked as strictly as the training rows.
-
-        ``of_y`` is ``(multilabel, shape)`` of the training targets, whose kind
-        and number of columns ``y_val`` must have; ``dtype`` is the dtype the
-        model trains in: X_val's values must be finite in it.
-        """
-        if X_val is None and y_val is None:
-            if sample_weight_val is not None:
-                raise ValueError("sample_weight_val was passed without X_val and y_val")
-            return None
-        if X_val is None or y_val is None:
-            raise ValueError("X_val and y_val must be passed together (for early stopping)")
-        try:
-            X_val, y_val = validate_data(
-                self,
-                X_val,
-                y_val,
-                accept_sparse="csr",
-                multi_output=True,
-                y_numeric=head.task == "regression",
-                dtype=_FLOAT_DTYPES,
-                reset=False,
-            )
-            y_val, multilabel_val = head.check_y(y_val)
-        except ValueError as error:  # scikit-learn's messages say "X" and "y"
-            raise ValueError(f"X_val, y_val: {error}") from None
-        if of_y is not None:
-            self._check_validation_targets(y_val, multilabel_val, *of_y, head)
-        sample_weight_val = self._check_sample_weight(
-            sample_weight_val, X_val.shape[0], "sample_weight_val"
-        )
-        if dtype is not None and X_val.dtype != dtype and X_val.shape[0]:
-            peak = float(abs(X_val).max())
-            if peak > float(np.finfo(dtype).max):
-                raise ValueError(
-                    f"X_val has values beyond the range of {np.dtype(dtype).name} (max |x| = "
-                    f"{peak:.3g}), the dtype the model trains in (that of X): they would "
-                    f"become infinite. Scale the features (e.g. with StandardScaler), or "
-                    "fit on float64 X."
-                )
-        return X_val, y_val, sample_weight_val
-
-    @staticmethod
-    def _check_validation_targets(y_val, multilabel_val, multilabel, shape, head):
-        """A ValueError unless ``y_val`` is of the kind and width of the training targets."""
-        if multilabel_val != multilabel:
-            raise ValueError(
-                "y_val must be of the same kind as y: both label vectors, or both multilabel "
-                "indicator matrices with the same columns"
-            )
-        wide = multilabel or head.task == "regression"
-        if wide and y_val.shape[1] != shape[1]:
-            what = "label columns" if multilabel else "columns (outputs)"
-            raise ValueError(f"y_val has {y_val.shape[1]} {what} but y has {shape[1]}")
-
-    def _check_validation_scale(self, X, sample_weight, X_val):
-        """Warn when X_val's columns are on a visibly different scale from X's.
-
-        In a Pipeline, X_val bypasses the preceding steps unless it is routed
-        through them: the classifier would then score raw rows with weights
-        trained on transformed ones. A column differs visibly when its
-        validation mean lies more than 5 training standard deviations from the
-        training mean, or (with 10 rows or more, not constant in X_val) its
-        standard deviation is more than 10 times larger or smaller.
-        """
-        mean, scale = (
-            (self.feature_mean_, self.feature_scale_)
-            if getattr(self, "feature_mean_", None) is not None
-            else _standardize.moments(X, sample_weight)
-        )
-        # X_val's raw standard deviations: a column constant in X_val (a rare
-        # feature absent from it) has no spread to compare.
-        mean_val, scale_val, constant_val = _standardize.moments(X_val, raw=True)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            shift = np.abs(mean_val - mean) / scale
-            ratio = scale_val / scale
-        off = shift > 5
-        if X_val.shape[0] >= 10:
-            off |= ((ratio > 10) | (ratio < 0.1)) & ~constant_val
-        if not off.any():
-            return
-        j = int(np.flatnonzero(off)[0])
-        warnings.warn(
-            f"X_val's columns are on another scale than the training rows ({off.sum()} of "
-            f"{len(off)}; column {j}: mean {mean_val[j]:.3g}, std {scale_val[j]:.3g} against "
-            f"{mean[j]:.3g}, {scale[j]:.3g}). In a Pipeline, X_val bypasses the preceding "
-            "steps unless routed through them: sklearn.set_config(enable_metadata_routing="
-            "True), clf.set_fit_request(X_val=True, y_val=True) and Pipeline(..., "
-            'transform_input=["X_val"]).',
-            UserWarning,
-            stacklevel=5,
-        )
-
     def _split(self, X, y_encoded, sample_weight, rng, classes=None):
-        """Hold out validation_fraction of the rows, stratified by class, seeded by rng.
-
-        ``classes`` (the labels of the codes in ``y_encoded``) name a class in
-        the errors.
-        """
-        rows = np.arange(X.shape[0])
-        if y_encoded.ndim == 1:
-            counts = np.bincount(y_encoded)
-            single = np.flatnonzero(counts == 1)
-            if single.size:
-                labels = ", ".join(
-                    map(repr, (single if classes is None else classes[single]).tolist())
-                )
-                which = f"class {labels} has" if single.size == 1 else f"classes {labels} have"
-                raise ValueError(
-                    f"early_stopping=True cannot hold out validation rows stratified by "
-                    f"class: the {which} a single row, which cannot be both trained on "
-                    "and validated on. Pass X_val and y_val, add rows of that class, or "
-                    "remove it."
-                )
-        try:
-            train, val = train_test_split(
-                rows,
-                test_size=self.validation_fraction,
-                # Label sets are too many to stratify by: a multilabel split is plain.
-                stratify=y_encoded if y_encoded.ndim == 1 else None,
-                random_state=rng,
-            )
-        except ValueError as error:
-            raise ValueError(
-                f"early_stopping=True cannot hold out validation_fraction="
-                f"{self.validation_fraction:g} of the {len(rows)} rows stratified by class "
-                f"({error}); raise validation_fraction, add rows, or pass X_val and y_val"
-            ) from None
-        # train_test_split shuffles; sorted rows keep the training order of the data.
-        train, val = np.sort(train), np.sort(val)
-        w = None if sample_weight is None else sample_weight
-        for part, name in ((train, "training"), (val, "validation")):
-            if w is not None and not np.any(w[part] > 0):
-                raise ValueError(
-                    f"early_stopping=True: the {name} rows held out have zero total "
-                    "sample_weight; pass X_val and y_val instead"
-                )
-        if y_encoded.ndim == 1 and len(np.unique(y_encoded[train])) < 2:
-            raise ValueError("early_stopping=True leaves fewer than 2 classes to train on")
-        validation = (X[val], y_encoded[val], None if w is None else w[val])
-        return X[train], y_encoded[train], None if w is None else w[train], validation
-
-    def _check_warm_start(self, classes, layer_sizes, incremental=False):
-        """A ValueError unless the network can be continued with these settings.
-
-        ``incremental``: for :meth:`partial_fit`, whose network was built by its
-        first call (or by a fit), not by a warm start.
-        """
-        context, previous, remedy = _continuation(incremental)
-        old_sizes = engine.layer_sizes_of(self.thetas_)
-        if old_sizes[0] != layer_sizes[0]:
-            raise ValueError(
-                f"{context}: X has {layer_sizes[0]} features but {previous} had "
-                f"{old_sizes[0]}; {remedy}"
-            )
-        # Python lists: NumPy < 2 raises when it compares str with int labels.
-        if classes is not None and classes.tolist() != self.classes_.tolist():
-            raise ValueError(
-                f"{context}: y has classes {classes.tolist()} but {previous} had "
-                f"{self.classes_.tolist()}; {remedy}"
-            )
-        if old_sizes != layer_sizes:
-            raise ValueError(
-                f"{context}: hidden_layer_sizes={tuple(layer_sizes[1:-1])} differs from "
-                f"{previous}'s {tuple(old_sizes[1:-1])}; {remedy}"
-            )
-        # Compared as trained: "auto" and "logistic" are resolved.
-        head = self._head()
-        trained = [
-            ("activation", self._hidden_activation(), self.activation_),
-            (
-                self._OUTPUT_PARAMETER,
-                head.named(head.output_units(getattr(self, "_multilabel", False))),
-                head.named(self.output_activation_),
-            ),
-        ]
-        for name, new, old in trained:
-            if new != old:
-                raise ValueError(
-                    f"{context}: {name}={new!r} differs from {previous}'s {old!r}; {remedy}"
-                )
+        """Hold out ``validation_fraction`` of the rows (see :func:`_data.split_rows`)."""
+        return _data.split_rows(
+            self.validation_fraction, X, y_encoded, sample_weight, rng, classes=classes
+        )
 
     # -- prediction -------------------------------------------------------------
 
     def _output_logits(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=_FLOAT_DTYPES, reset=False)
+        X = _data.validate_data(self, X, accept_sparse="csr", dtype=_data.FLOAT_DTYPES, reset=False)
         dtype = self.thetas_[0].dtype
         with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf
             X = X.astype(dtype, copy=False)
@@ -826,42 +486,17 @@ class BaseBackprop(BaseEstimator):
         return self.thetas_[-1].shape[0]
 
 
-def _n_outputs(classes, codes):
-    """Output units: one per class, or one per column of a regression's targets."""
-    return len(classes) if classes is not None else codes.shape[1]
-
-
-def _targets_of(head, codes, classes, unit_class, multilabel, sample_weight, previous):
-    """The :class:`skbackprop._heads.Targets` of a fit (``previous``: the fit it continues)."""
-    mean, scale = head.target_moments(codes, sample_weight, previous)
-    return _heads.Targets(
-        _heads.scaled(codes, mean, scale),
-        classes,
-        unit_class,
-        multilabel=multilabel,
-        mean=mean,
-        scale=scale,
-    )
-
-
-def _continuation(incremental):
-    """``(context, previous, remedy)``: the words of an error of a continued fit.
-
-    ``incremental``: for :meth:`BackpropClassifier.partial_fit`, whose network
-    was built by its first call (or by a fit), not by a warm start.
-    """
-    if incremental:
-        return (
-            "partial_fit",
-            "the first call of partial_fit",
-            "the network was built then (or by fit) and cannot change. To start over "
-            "with the new settings, call fit, or partial_fit on a fresh copy: "
-            "sklearn.base.clone(estimator)",
-        )
-    return "warm_start=True", "the previous fit", "fit with warm_start=False to start anew"
-
-
 def _read_only(view):
     view = view.view()
     view.flags.writeable = False
     return view
+
+
+def _source(X):
+    """The data source of ``X``: rows in memory, or a dask array's chunks on a cluster."""
+    if _validation.is_dask_collection(X):
+        # Trained where the chunks live (skbackprop.dask, the [dask] extra).
+        from .dask import DaskChunks
+
+        return DaskChunks()
+    return _data.MemoryRows()

@@ -313,7 +313,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseBackprop):
     # -- the head ----------------------------------------------------------------
 
     def _head(self):
-        return ClassificationHead(self.output_activation, self.class_weight)
+        return ClassificationHead(self.output_activation, self.class_weight, type(self).__name__)
 
     def _check_head_params(self):
         self._check_option("output_activation", ["auto", *OUTPUT_LOSSES, "logistic"])

@@ -53,9 +53,10 @@ class ClassificationHead:
 
     task = "classification"
 
-    def __init__(self, output_activation="auto", class_weight=None):
+    def __init__(self, output_activation="auto", class_weight=None, name="BackpropClassifier"):
         self.output_activation = output_activation
         self.class_weight = class_weight
+        self.name = name  # the estimator's, for the errors
 
     @staticmethod
     def check_y(y):
@@ -95,7 +96,7 @@ class ClassificationHead:
                 classes,
                 np.unique(weighed),
                 None if sample_weight is None else "sample and class",
-                self,
+                self.name,
             )
         return classes, codes, per_class, sample_weight
 
@@ -151,7 +152,7 @@ class ClassificationHead:
         return _targets.output_unit_order(X, codes, sample_weight, n_outputs)
 
     @staticmethod
-    def target_moments(y, sample_weight, previous=None):
+    def target_moments(y, sample_weight, previous=None, moments=None):
         """Labels are not standardised: ``(None, None)``."""
         return None, None
 
@@ -258,16 +259,17 @@ class RegressionHead:
             )
         return None, y, sample_weight
 
-    def target_moments(self, y, sample_weight, previous=None):
+    def target_moments(self, y, sample_weight, previous=None, moments=_standardize.moments):
         """The targets' mean and scale: those of ``previous`` (a fit continued) or of ``y``.
 
+        ``moments(y, sample_weight)`` measures them (the data source's way);
         ``(None, None)`` without ``standardize``.
         """
         if previous is not None:
             return previous.target_mean_, previous.target_scale_
         if not self.standardize:
             return None, None
-        return _standardize.moments(y, sample_weight)
+        return moments(y, sample_weight)
 
     @staticmethod
     def unit_order(X, codes, sample_weight, n_outputs):

@@ -64,13 +64,15 @@ def check_two_classes(classes, present, weighed_by, estimator):
     """A ValueError unless samples of at least 2 of ``classes`` count.
 
     ``present`` indexes the classes that have samples (of positive weight,
-    where ``weighed_by`` names the weights, e.g. "sample").
+    where ``weighed_by`` names the weights, e.g. "sample"); ``estimator`` (or
+    its name) names the estimator in the error.
     """
     if len(present) >= 2:
         return
     where = "y has" if weighed_by is None else f"the samples of positive ({weighed_by}) weight have"
     raise ValueError(
-        f"{type(estimator).__name__} needs samples of at least 2 classes; {where} "
+        f"{estimator if isinstance(estimator, str) else type(estimator).__name__} needs "
+        f"samples of at least 2 classes; {where} "
         f"{len(present)} class: {classes[present].tolist()}"
     )
 

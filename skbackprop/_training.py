@@ -19,6 +19,7 @@ from . import _diagnostics, _heads, _standardize, _validation, engine
 from ._blocks import one_blas_thread
 from ._callbacks import fit_tasks
 from ._monitor import Monitor, ValidationStopping
+from ._params import layout
 from ._solvers import (
     SCIPY_METHODS,
     SGD,
@@ -345,3 +346,147 @@ def _set_fitted(est, session, result, model, kept):
     # The solver's weights themselves, where a continued fit starts.
     standardized = getattr(est, "feature_mean_", None) is not None
     est._standardized_weights = np.array(x, copy=True) if standardized else None
+
+
+# -- continuing a fit: warm starts and later calls of partial_fit ---------------------
+
+
+def initial_thetas(est, head, layer_sizes, targets, dtype, rng, warm, incremental=False):
+    """The starting weights, their output units in training order."""
+    if not warm:
+        return engine.init_thetas(layer_sizes, rng, est.epsilon_init, dtype)
+    check_warm_start(est, head, targets.classes, layer_sizes, incremental)
+    if not incremental:
+        # Drawn and dropped, so that what rng draws next (the validation split
+        # of early stopping) is what the first fit drew: the validation curves
+        # of warm starts continue on the same rows.
+        engine.init_thetas(layer_sizes, rng, est.epsilon_init, dtype)
+    if getattr(est, "feature_mean_", None) is not None:
+        kept = kept_standardized_weights(est, layer_sizes, targets)
+        if kept is not None:
+            return engine.unpack(kept.astype(dtype), layer_sizes)
+    thetas = [theta.astype(dtype) for theta in est.thetas_]
+    thetas[-1] = thetas[-1][targets.unit_class]
+    if targets.mean is not None:
+        thetas[-1] = _heads.unfold_targets(thetas[-1], targets.mean, targets.scale)
+        thetas[-1] = thetas[-1].astype(dtype)
+    if getattr(est, "feature_mean_", None) is not None:
+        # Continued in the frozen standardised coordinates of the first fit.
+        thetas = engine.unpack(
+            _standardize.unfold_flat(
+                engine.pack(thetas), layer_sizes, est.feature_mean_, est.feature_scale_
+            ),
+            layer_sizes,
+        )
+    return thetas
+
+
+def kept_standardized_weights(est, layer_sizes, targets):
+    """The previous fit's weights in its standardised coordinates, or None.
+
+    Folding rounds, and so would unfolding ``thetas_`` again: a continued fit
+    starts from the solver's own weights, kept by the fit, so that it goes on
+    exactly as one longer fit. None when they are not those of ``thetas_``
+    any more (``thetas_`` changed since): ``thetas_`` are then unfolded.
+    """
+    x = getattr(est, "_standardized_weights", None)
+    if x is None or x.size != layout(layer_sizes)[-1][1]:
+        return None
+    dtype = est.thetas_[0].dtype
+    published = network_attributes(est, x, layer_sizes, targets, dtype, {})["thetas_"]
+    if len(published) != len(est.thetas_) or not all(
+        np.array_equal(a, b) for a, b in zip(published, est.thetas_, strict=False)
+    ):
+        return None
+    return x
+
+
+def set_standardization(est, measure, warm, incremental=False):
+    """Set ``feature_mean_`` and ``feature_scale_``: frozen by a continued fit.
+
+    A fresh fit with ``standardize=True`` measures them with ``measure()`` (on
+    its rows, weighted by their sample weights); a continued one keeps those of
+    the first fit, so that the optimiser's state keeps its meaning;
+    ``standardize=False`` sets None.
+    ``incremental``: a later call of :meth:`partial_fit` (its error's words).
+    """
+    if warm:
+        was = getattr(est, "feature_mean_", None) is not None
+        if was != est.standardize:
+            context, previous, remedy = continuation(incremental)
+            raise ValueError(
+                f"{context}: standardize={est.standardize!r} differs from "
+                f"{previous}'s {was!r}; {remedy}"
+            )
+        return
+    if est.standardize:
+        est.feature_mean_, est.feature_scale_ = measure()
+    else:
+        est.feature_mean_ = est.feature_scale_ = None
+
+
+def check_warm_start(est, head, classes, layer_sizes, incremental=False):
+    """A ValueError unless the network can be continued with these settings.
+
+    ``incremental``: for :meth:`partial_fit`, whose network was built by its
+    first call (or by a fit), not by a warm start.
+    """
+    context, previous, remedy = continuation(incremental)
+    old_sizes = engine.layer_sizes_of(est.thetas_)
+    if old_sizes[0] != layer_sizes[0]:
+        raise ValueError(
+            f"{context}: X has {layer_sizes[0]} features but {previous} had "
+            f"{old_sizes[0]}; {remedy}"
+        )
+    # Python lists: NumPy < 2 raises when it compares str with int labels.
+    if classes is not None and classes.tolist() != est.classes_.tolist():
+        raise ValueError(
+            f"{context}: y has classes {classes.tolist()} but {previous} had "
+            f"{est.classes_.tolist()}; {remedy}"
+        )
+    if old_sizes != layer_sizes:
+        raise ValueError(
+            f"{context}: hidden_layer_sizes={tuple(layer_sizes[1:-1])} differs from "
+            f"{previous}'s {tuple(old_sizes[1:-1])}; {remedy}"
+        )
+    # Compared as trained: "auto" and "logistic" are resolved.
+    trained = [
+        ("activation", est._hidden_activation(), est.activation_),
+        (
+            est._OUTPUT_PARAMETER,
+            head.named(head.output_units(getattr(est, "_multilabel", False))),
+            head.named(est.output_activation_),
+        ),
+    ]
+    for name, new, old in trained:
+        if new != old:
+            raise ValueError(
+                f"{context}: {name}={new!r} differs from {previous}'s {old!r}; {remedy}"
+            )
+
+
+def continuation(incremental):
+    """``(context, previous, remedy)``: the words of an error of a continued fit.
+
+    ``incremental``: for ``partial_fit``, whose network
+    was built by its first call (or by a fit), not by a warm start.
+    """
+    if incremental:
+        return (
+            "partial_fit",
+            "the first call of partial_fit",
+            "the network was built then (or by fit) and cannot change. To start over "
+            "with the new settings, call fit, or partial_fit on a fresh copy: "
+            "sklearn.base.clone(estimator)",
+        )
+    return "warm_start=True", "the previous fit", "fit with warm_start=False to start anew"
+
+
+def check_kind(est, multilabel, warm):
+    """A warm start continues a fit of the same kind of ``y``."""
+    if warm and multilabel != getattr(est, "_multilabel", False):
+        kinds = ("not multilabel (a label vector)", "multilabel (an indicator matrix)")
+        raise ValueError(
+            f"warm_start=True: y is {kinds[multilabel]} but the previous fit's y was "
+            f"{kinds[not multilabel]}; fit with warm_start=False to start anew"
+        )

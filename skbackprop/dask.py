@@ -33,20 +33,18 @@ Model search needs nothing from here: ``GridSearchCV`` and ``cross_val_score``
 run on a cluster under ``joblib.parallel_config(backend="dask")``.
 """
 
-import copy
 import importlib
 import threading
 from collections import Counter
 
 import numpy as np
 from scipy import sparse
-from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from . import _standardize, _targets, _training
 from ._blocks import one_blas_thread, thread_budget
-from ._heads import Targets
+from ._data import check_validation_set, split_rows
 from ._loss import NetworkLoss, penalty_scale
 from ._params import check_layer_sizes, layer_sizes_of
 from ._validation import (
@@ -788,65 +786,93 @@ class _Rows:
         self.X, self.y, self.weights, self.exponent = X, y, weights, exponent
 
 
-def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weight_val=None):
-    """Fit ``estimator`` (a fresh shadow copy) on dask arrays; return it.
+class DaskChunks:
+    """The data source of a fit on dask arrays: rows that stay on the workers.
 
-    Called by the estimators' ``fit`` when ``X`` is a dask array. The
-    validation rows of early stopping (held out of ``X``, or ``X_val`` given as
-    a dask array) stay on the workers, which score them after every iteration;
-    an ``X_val`` in memory is scored on the client, as in the in-memory fit.
+    The estimators' ``fit`` chooses it when ``X`` is a dask array, and asks it
+    what it asks of rows in memory (``skbackprop._data``): checks, the
+    targets' classes or moments, the moments of the features, the output-unit
+    order, the validation rows and the training, each computed where the
+    chunks live. The validation rows of early stopping (held out of ``X``, or
+    ``X_val`` given as a dask array) stay on the workers, which score them after
+    every iteration; an ``X_val`` in memory is scored on the client, as in the
+    in-memory fit.
     """
-    client = _client()
-    hidden = estimator._check_params()
-    head = estimator._head()
-    regression = head.task == "regression"
-    _check_supported(estimator, X, y)
-    rows, rows_val, validation = _checked_rows(
-        client, estimator, head, (X, y, sample_weight), (X_val, y_val, sample_weight_val)
-    )
-    X = rows.X
-    estimator.__dict__.pop("feature_names_in_", None)
-    estimator.n_features_in_ = X.shape[1]
-    warm = estimator.warm_start and hasattr(estimator, "thetas_")
-    if regression:
-        targets, total_weight = _regression_targets(head, rows, warm and estimator)
-    else:
-        targets, total_weight = _class_targets(estimator, rows)
-        if rows_val is not None:
-            _check_labels_val(rows_val[1], targets.classes)
-    if warm:
-        targets.unit_class = estimator._unit_class
-        targets.unit_of_class = np.argsort(targets.unit_class)
-    state = copy.deepcopy(estimator._solver_state) if warm else None
-    if estimator.standardize and not warm:
-        # The moments in one pass over the chunks, on the workers.
-        estimator.feature_mean_, estimator.feature_scale_ = _standardize.chunked_moments(
-            X, rows.weights, rows.exponent
+
+    multilabel = False
+
+    def __init__(self, client=None):
+        self.client = _client(client)
+        self.rows_val = None
+
+    def check(self, est, head, training, validating):
+        """Check the chunks where they live, before any work."""
+        X, y, _ = training
+        _check_supported(est, head, X, y)
+        self.rows, self.rows_val, self.validating = _checked_rows(
+            self.client, est, head, training, validating
         )
-    else:
-        estimator._set_standardization(None, None, warm)
-    layer_sizes = [X.shape[1], *hidden, targets.n_outputs]
-    rng = check_random_state(estimator.random_state)
-    thetas = estimator._initial_thetas(layer_sizes, targets, X.dtype, rng, warm)
-    if validation is not None:
-        # X_val in memory: scored on the client, as in the in-memory fit.
-        X_val, y_val, sample_weight_val = validation
-        codes_val, sample_weight_val = head.validation_codes(
-            y_val, sample_weight_val, targets, None
+        est.__dict__.pop("feature_names_in_", None)
+        est.n_features_in_ = self.rows.X.shape[1]
+
+    @property
+    def X(self):
+        return self.rows.X
+
+    @property
+    def sample_weight(self):
+        return self.rows.weights
+
+    def encode(self, head):
+        """``(classes, codes, None, sample_weight)``, the classes found on the workers."""
+        if head.task == "regression":
+            classes, codes = None, _regression_targets(head, self.rows)
+        else:
+            classes, codes = _class_targets(self.rows)
+            if self.rows_val is not None:
+                _check_labels_val(self.rows_val[1], classes)
+        self.classes = classes
+        return classes, codes, None, self.rows.weights
+
+    def moments(self, values, sample_weight):
+        """Weighted means and scales of the columns, in one pass over the chunks."""
+        return _standardize.chunked_moments(values, sample_weight, self.rows.exponent)
+
+    def unit_order(self, head, codes, sample_weight, n_outputs):
+        rows = self.rows
+        if head.task == "regression":
+            rows.total_weight = _weight_totals(rows.weights, rows.X.shape[0])[1]
+            return np.arange(n_outputs)
+        unit_class, rows.total_weight = _unit_order(
+            head.name, rows.X, codes, rows.weights, self.classes, rows.exponent
         )
-        validation = (X_val, codes_val, sample_weight_val)
-    elif rows_val is not None:
-        rows_val = (rows_val[0], _codes_of(rows_val[1], targets), rows_val[2])
-    elif estimator.early_stopping:
-        rows, rows_val, total_weight = _held_out(client, estimator, rows, targets, rng)
-        X = rows.X
-    session = _training.Session(
-        X, targets, rows.weights, thetas, rng, state, estimator.max_iter, validation, warm
-    )
-    return _train_on_workers(client, estimator, head, session, (rows, rows_val, total_weight))
+        return unit_class
+
+    def validation(self, est, head, targets, per_class, rng):
+        """An ``X_val`` in memory, encoded; rows on the workers are kept for :meth:`train`."""
+        if not hasattr(self.rows, "total_weight"):  # a warm start kept the unit order
+            self.rows.total_weight = _weight_totals(self.rows.weights, self.rows.X.shape[0])[1]
+        if self.validating is not None:
+            # X_val in memory: scored on the client, as in the in-memory fit.
+            X_val, y_val, sample_weight_val = self.validating
+            codes_val, sample_weight_val = head.validation_codes(
+                y_val, sample_weight_val, targets, per_class
+            )
+            return X_val, codes_val, sample_weight_val
+        if self.rows_val is not None:
+            X_val, y_val, weights_val = self.rows_val
+            self.rows_val = (X_val, _codes_of(y_val, targets), weights_val)
+        elif est.early_stopping:
+            self.rows, self.rows_val = _held_out(self.client, est, self.rows, targets, rng)
+        return None
+
+    def train(self, est, head, session):
+        """Train on an objective over the chunks; release what the workers hold."""
+        session.X, session.sample_weight = self.rows.X, self.rows.weights
+        return _train_on_workers(self.client, est, head, session, (self.rows, self.rows_val))
 
 
-def _check_supported(estimator, X, y):
+def _check_supported(estimator, head, X, y):
     """A clear error for what the data-parallel fit does not take (yet)."""
     if getattr(estimator, "class_weight", None) is not None:
         raise ValueError(
@@ -858,7 +884,7 @@ def _check_supported(estimator, X, y):
             "X: the data-parallel fit does not take dask arrays of sparse chunks yet; "
             "partial_fit (chunk by chunk, sgd or adam) and predict do"
         )
-    if getattr(y, "ndim", 1) == 2 and estimator._head().task != "regression":
+    if getattr(y, "ndim", 1) == 2 and head.task != "regression":
         raise ValueError(
             "y: a multilabel y is not supported by the data-parallel fit yet; partial_fit "
             "(chunk by chunk, sgd or adam) takes it"
@@ -888,7 +914,7 @@ def _checked_rows(client, estimator, head, training, validating):
         weights_val = _as_rows_of(X_val, sample_weight_val, "sample_weight_val", "X_val")
     elif X_val is None or y_val is None:
         # No validation set, or an error that names what is missing.
-        estimator._check_validation_set(X_val, y_val, sample_weight_val, head, (False, None))
+        check_validation_set(estimator, X_val, y_val, sample_weight_val, head, (False, None))
     # Computed once, kept on the workers for the checks, the statistics and the
     # training (the fit's own copies are the chunks of its objective).
     X, y = client.persist(X), client.persist(y)
@@ -913,8 +939,14 @@ def _checked_rows(client, estimator, head, training, validating):
         X_val, y_val, sample_weight_val = (
             np.asarray(v) if is_dask_collection(v) else v for v in (X_val, y_val, sample_weight_val)
         )
-        validation = estimator._check_validation_set(
-            X_val, y_val, sample_weight_val, head, (False, (None, _width(y))), dtype=X.dtype
+        validation = check_validation_set(
+            estimator,
+            X_val,
+            y_val,
+            sample_weight_val,
+            head,
+            (False, (None, _width(y))),
+            dtype=X.dtype,
         )
     peaks = dask.compute(*checked)
     exponent = 0
@@ -932,40 +964,24 @@ def _width(y):
     return 1 if y.ndim == 1 else y.shape[1]
 
 
-def _class_targets(estimator, rows):
-    """The labels' classes and output-unit order, counted on the workers: ``(targets, total)``."""
+def _class_targets(rows):
+    """``(classes, codes)``: the labels found on the workers, and each row's class index."""
     (da, dask) = require(["dask.array", "dask"])
     classes = np.unique(dask.compute(da.unique(rows.y))[0])
     check_classification_targets(classes)
-    codes = rows.y.map_blocks(_encode, classes, dtype=np.intp)
-    unit_class, total_weight = _unit_order(
-        estimator, rows.X, codes, rows.weights, classes, rows.exponent
-    )
-    return Targets(codes, classes, unit_class), total_weight
+    return classes, rows.y.map_blocks(_encode, classes, dtype=np.intp)
 
 
-def _regression_targets(head, rows, previous):
-    """The real targets, standardised with moments measured on the workers: ``(targets, total)``.
-
-    ``previous``: the fit a warm start continues (its moments are kept), or False.
-    """
+def _regression_targets(head, rows):
+    """The real targets as a float64 matrix of one column per output, checked on the workers."""
     (dask,) = require(["dask"])
     y = rows.y if rows.y.ndim == 2 else rows.y[:, None]
     y = y.astype(np.float64)
     finite = dask.compute(*[dask.delayed(_finite_targets)(b) for b in y.to_delayed().ravel()])
     if not all(finite):
         raise ValueError("y must be finite: it holds NaN or infinity")
-    head.flat = rows.y.ndim == 1
-    if previous:
-        mean, scale = previous.target_mean_, previous.target_scale_
-    elif head.standardize:
-        mean, scale = _standardize.chunked_moments(y, rows.weights, rows.exponent)
-    else:
-        mean = scale = None
-    codes = y if mean is None else (y - mean) / scale
-    _, total_weight = _weight_totals(rows.weights, rows.X.shape[0])
-    n_outputs = y.shape[1]
-    return Targets(codes, None, np.arange(n_outputs), mean=mean, scale=scale), total_weight
+    head.flat = rows.y.ndim == 1  # predictions are then vectors too
+    return y
 
 
 def _check_labels_val(y_val, classes):
@@ -1005,8 +1021,13 @@ def _held_out(client, estimator, rows, targets, rng):
         strata, weights_memory = np.zeros((X.shape[0], 1)), dask.compute(weights)[0]
     else:
         strata, weights_memory = dask.compute(codes, weights)
-    train, _, _, (val, _, _) = estimator._split(
-        np.arange(X.shape[0]), strata, weights_memory, rng, classes=targets.classes
+    train, _, _, (val, _, _) = split_rows(
+        estimator.validation_fraction,
+        np.arange(X.shape[0]),
+        strata,
+        weights_memory,
+        rng,
+        classes=targets.classes,
     )
     del strata, weights_memory
     # Persisted, neither needs X any longer, and the workers release it.
@@ -1019,12 +1040,14 @@ def _held_out(client, estimator, rows, targets, rng):
     weights = _as_rows_of(X, weights, "sample_weight")
     targets.codes = codes
     exponent, total_weight = _weight_totals(weights, X.shape[0])
-    return _Rows(X, None, weights, exponent), rows_val, total_weight
+    held = _Rows(X, None, weights, exponent)
+    held.total_weight = total_weight
+    return held, rows_val
 
 
 def _train_on_workers(client, estimator, head, session, data):
     """Build the objective over the chunks, train, and release what the workers hold."""
-    rows, rows_val, total_weight = data
+    rows, rows_val = data
     targets = session.targets
     X = rows.X
     layer_sizes = layer_sizes_of(session.thetas)
@@ -1047,7 +1070,7 @@ def _train_on_workers(client, estimator, head, session, data):
         (estimator._hidden_activation(), head.output_units(False), estimator._loss_config()),
         estimator.reg_lambda,
         rows.exponent,
-        total_weight,
+        rows.total_weight,
     )
     session.objective = objective
     scores = None
@@ -1074,7 +1097,7 @@ def _blocks_or_none(values, X):
     return [None] * X.numblocks[0] if values is None else values.to_delayed().ravel()
 
 
-def _unit_order(estimator, X, codes, weights, classes, exponent):
+def _unit_order(name, X, codes, weights, classes, exponent):
     """The estimator's output-unit order, from per-class sums computed on the workers.
 
     Each class's weighted centroid, weighted by the class's total weight, is a
@@ -1109,7 +1132,7 @@ def _unit_order(estimator, X, codes, weights, classes, exponent):
 
     class_weight, sums, positive, total_weight = stats(None)
     _targets.check_two_classes(
-        classes, np.flatnonzero(positive), None if weights is None else "sample", estimator
+        classes, np.flatnonzero(positive), None if weights is None else "sample", name
     )
     if not np.isfinite(sums).all():
         # |x| near the float limit: the columns scaled to [-1, 1] keep the order.
