@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from . import _data, _heads, _standardize, _training, _validation, engine
+from . import _data, _standardize, _training, _validation, engine
 from ._activations import HIDDEN_ACTIVATIONS
 from ._callbacks import with_callbacks
 from ._monitor import Monitor
@@ -89,9 +89,6 @@ class BaseBackprop(BaseEstimator):
     :mod:`skbackprop._heads` built from them), ``_check_head_params()``, and
     its prediction methods.
     """
-
-    # The parameter that chooses the output units (named by warm-start errors).
-    _OUTPUT_PARAMETER = "output_activation"
 
     def __new__(cls, *args, **kwargs):
         # A keyword of MLPClassifier's gets an error that names ours, before
@@ -254,10 +251,6 @@ class BaseBackprop(BaseEstimator):
         if _is_int(random_state) and not 0 <= random_state < 2**32:
             raise ValueError(f"random_state must be {allowed}; got {random_state!r}")
 
-    def _loss_config(self):
-        """Keywords of the network loss beyond its units (a head's cost parameters)."""
-        return {}
-
     def _learning_rate(self):
         return step_size(self.solver, self.learning_rate)
 
@@ -415,9 +408,6 @@ class BaseBackprop(BaseEstimator):
         )
         status = _training.train(self, head, session)
         return self, status == "interrupted"
-
-    def _hidden_activation(self):
-        return _heads.ALIASES.get(self.activation, self.activation)
 
     # with_callbacks wraps the fit of the shadow, the estimator the callbacks are
     # set up on: a fit that fails is not published, and still tears them down.

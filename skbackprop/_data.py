@@ -163,7 +163,7 @@ def check_validation_scale(est, X, sample_weight, X_val):
         "True), clf.set_fit_request(X_val=True, y_val=True) and Pipeline(..., "
         'transform_input=["X_val"]).',
         UserWarning,
-        stacklevel=5,
+        stacklevel=_validation.caller_stacklevel(),
     )
 
 

@@ -133,8 +133,7 @@ class Ending:
 
     ``cause``: what :func:`learned_nothing` found (or None); ``x0_kept``: it
     diverged before any step could be kept; ``facts``: from :func:`facts`;
-    ``validated``: early stopping watched a validation loss; ``stacklevel``:
-    that of the user's call of fit or partial_fit, seen from :func:`warn_about`.
+    ``validated``: early stopping watched a validation loss.
     """
 
     dtype: np.dtype
@@ -144,7 +143,6 @@ class Ending:
     x0_kept: bool = False
     facts: dict | None = None
     validated: bool = False
-    stacklevel: int = 2
 
 
 def warn_about(est, result, ending):
@@ -171,7 +169,7 @@ def warn_about(est, result, ending):
         warnings.warn(
             f"{name} stopped ({result.message}) on a model that learned nothing: {cause}. {advice}",
             ConvergenceWarning,
-            stacklevel=ending.stacklevel,
+            stacklevel=_validation.caller_stacklevel(),
         )
         return
     # A remedy of its own only for a cause that names one.
@@ -195,7 +193,7 @@ def warn_about(est, result, ending):
         warnings.warn(
             f"{name}{message}{'' if category is UserWarning else learned_little}",
             category,
-            stacklevel=ending.stacklevel,
+            stacklevel=_validation.caller_stacklevel(),
         )
 
 

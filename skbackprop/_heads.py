@@ -8,6 +8,8 @@ real targets (identity units, half the squared error or Huber's cost). The
 estimator base asks a head; a head knows nothing of solvers or data sources.
 """
 
+import types
+
 import numpy as np
 from sklearn.metrics import r2_score
 
@@ -44,6 +46,11 @@ class Targets:
         return _targets.target_matrix(self.codes[rows], self.unit_of_class)
 
 
+def hidden_units(activation):
+    """The hidden activation ``activation`` names (resolving MLPClassifier's aliases)."""
+    return ALIASES.get(activation, activation)
+
+
 class ClassificationHead:
     """Labels (two or more classes) or a multilabel indicator matrix.
 
@@ -52,6 +59,10 @@ class ClassificationHead:
     """
 
     task = "classification"
+    # The estimator's parameter that chooses the output units (named by errors).
+    parameter = "output_activation"
+    # Keywords of the network loss beyond its units: none for labels.
+    loss_config = types.MappingProxyType({})
 
     def __init__(self, output_activation="auto", class_weight=None, name="BackpropClassifier"):
         self.output_activation = output_activation
@@ -210,10 +221,13 @@ class RegressionHead:
     """
 
     task = "regression"
+    parameter = "loss"
 
-    def __init__(self, loss="squared_error", standardize=True):
+    def __init__(self, loss="squared_error", standardize=True, huber_delta=1.0):
         self.loss = loss
         self.standardize = standardize
+        # Keywords of the network loss beyond its units.
+        self.loss_config = {"huber_delta": float(huber_delta)} if loss == "huber" else {}
 
     def check_y(self, y):
         """``(y, False)``: finite real targets, as a float64 matrix of one column per output.

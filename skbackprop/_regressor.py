@@ -202,8 +202,6 @@ class BackpropRegressor(*CALLBACK_BASES, RegressorMixin, BaseBackprop):
     (2,)
     """
 
-    _OUTPUT_PARAMETER = "loss"
-
     def __init__(
         self,
         hidden_layer_sizes=(25,),
@@ -265,13 +263,10 @@ class BackpropRegressor(*CALLBACK_BASES, RegressorMixin, BaseBackprop):
     # -- the head ----------------------------------------------------------------
 
     def _head(self):
-        return RegressionHead(self.loss, self.standardize)
+        return RegressionHead(self.loss, self.standardize, self.huber_delta)
 
     def _check_head_params(self):
         check_loss(self.loss, self.huber_delta)
-
-    def _loss_config(self):
-        return {"huber_delta": float(self.huber_delta)} if self.loss == "huber" else {}
 
     @available_if(BaseBackprop._stochastic)
     def partial_fit(self, X, y, sample_weight=None):

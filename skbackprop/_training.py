@@ -143,7 +143,7 @@ def _objective(est, session, output_units, head_config):
             session.targets.matrix(),
             engine.layer_sizes_of(session.thetas),
             reg_lambda=est.reg_lambda,
-            activation=est._hidden_activation(),
+            activation=_heads.hidden_units(est.activation),
             output_activation=output_units,
             sample_weight=session.sample_weight,
             **head_config,
@@ -261,18 +261,17 @@ def _minimize(est, session, objective, monitor, solver, hooks):
     return result, x, loss, cause
 
 
-def train(est, head, session, *, stacklevel=6):
+def train(est, head, session):
     """Run the solver from ``session.thetas`` and set the fitted attributes of ``est``.
 
-    Returns the solver's status. ``stacklevel`` is that of the user's call for
-    the warnings about how the fit ended, seen from :func:`_diagnostics.warn_about`.
+    Returns the solver's status.
     """
     X, targets = session.X, session.targets
     dtype = X.dtype
     layer_sizes = engine.layer_sizes_of(session.thetas)
     penalty_scale = _diagnostics.check_penalty_scale(est, session.sample_weight, X.shape[0], dtype)
     output_units = head.output_units(targets.multilabel)
-    objective = _objective(est, session, output_units, est._loss_config())
+    objective = _objective(est, session, output_units, head.loss_config)
     hook = session.validation_hook
     if hook is None and session.validation is not None:
         hook = validation_hook(est, head, objective, session.validation, targets)
@@ -284,7 +283,7 @@ def train(est, head, session, *, stacklevel=6):
     # What predictions read besides the weights, for the final model and for
     # a callback's copy of the network at each iteration.
     network = {
-        "activation_": est._hidden_activation(),
+        "activation_": _heads.hidden_units(est.activation),
         **head.network(targets, targets.codes, output_units),
     }
     # scikit-learn >= 1.9's callbacks: a task for the fit, a subtask per iteration.
@@ -316,7 +315,6 @@ def train(est, head, session, *, stacklevel=6):
     ending = _diagnostics.Ending(
         dtype, session.continued, session.incremental, cause, x0_kept, facts, hook is not None
     )
-    ending.stacklevel = stacklevel
     _diagnostics.warn_about(est, result, ending)
     network = network_attributes(est, x, layer_sizes, targets, dtype, network)
     _set_fitted(est, session, result, (x, loss, network), (hook, start_score, solver))
@@ -451,9 +449,9 @@ def check_warm_start(est, head, classes, layer_sizes, incremental=False):
         )
     # Compared as trained: "auto" and "logistic" are resolved.
     trained = [
-        ("activation", est._hidden_activation(), est.activation_),
+        ("activation", _heads.hidden_units(est.activation), est.activation_),
         (
-            est._OUTPUT_PARAMETER,
+            head.parameter,
             head.named(head.output_units(getattr(est, "_multilabel", False))),
             head.named(est.output_activation_),
         ),

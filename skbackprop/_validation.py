@@ -2,6 +2,8 @@
 
 import math
 import numbers
+import os
+import sys
 
 import numpy as np
 from scipy import sparse
@@ -167,3 +169,24 @@ def check_sample_weight(sample_weight, m, name="sample_weight"):
     if np.any(weights < 0):
         raise ValueError(f"{name} must be non-negative; it has negative weights")
     return weights
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def caller_stacklevel():
+    """The ``stacklevel`` that makes a warning point at the user's call of the package.
+
+    For ``warnings.warn`` called by the function that calls this one: the
+    number of frames up to the first one outside skbackprop (and outside
+    scikit-learn's callback wrapper, which sits between the estimators'
+    methods), however many of the package's frames lie between.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        inside = filename.startswith(_PACKAGE) or ("sklearn" in filename and "callback" in filename)
+        if not inside:
+            return level
+        frame, level = frame.f_back, level + 1
+    return level

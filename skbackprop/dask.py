@@ -45,6 +45,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _standardize, _targets, _training
 from ._blocks import one_blas_thread, thread_budget
 from ._data import check_validation_set, split_rows
+from ._heads import hidden_units
 from ._loss import NetworkLoss, penalty_scale
 from ._params import check_layer_sizes, layer_sizes_of
 from ._validation import (
@@ -1067,7 +1068,7 @@ def _train_on_workers(client, estimator, head, session, data):
         Y,
         rows.weights,
         layer_sizes,
-        (estimator._hidden_activation(), head.output_units(False), estimator._loss_config()),
+        (hidden_units(estimator.activation), head.output_units(False), head.loss_config),
         estimator.reg_lambda,
         rows.exponent,
         rows.total_weight,
