@@ -252,6 +252,8 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseBackprop):
     (4, 200)
     """
 
+    # Every hyperparameter is an argument of __init__, stored unchanged: scikit-learn's
+    # contract (get_params, set_params, clone), hence its 27 parameters.
     def __init__(
         self,
         hidden_layer_sizes=(25,),

@@ -619,12 +619,10 @@ def make_objective(
         client,
         X,
         Y,
-        weights,
         layer_sizes,
         (activation, output_activation, {}),
         reg_lambda,
-        exponent,
-        total_weight,
+        (weights, exponent, total_weight),
     )
 
 
@@ -653,9 +651,14 @@ def _scaled_sum(weights, exponent):
     return float(np.ldexp(np.asarray(weights, dtype=np.float64), -exponent).sum())
 
 
-def _objective(client, X, Y, weights, layer_sizes, units, reg_lambda, exponent, total_weight):
-    """The :class:`DaskObjective` of the chunks; ``units``: ``(activation, output units,
-    loss keywords)`` of the network loss."""
+def _objective(client, X, Y, layer_sizes, units, reg_lambda, weighting):
+    """The :class:`DaskObjective` of the chunks.
+
+    ``units`` is ``(activation, output units, loss keywords)`` of the network
+    loss; ``weighting`` is ``(weights, exponent, total)``, the rows' weights
+    (or None) whose sum is ``2**exponent * total``.
+    """
+    weights, exponent, total_weight = weighting
     dtype = X.dtype
     activation, output_activation, config = units
     loss = NetworkLoss(layer_sizes, activation, output_activation, dtype, **config)
@@ -1066,12 +1069,10 @@ def _train_on_workers(client, estimator, head, session, data):
         client,
         X,
         Y,
-        rows.weights,
         layer_sizes,
         (hidden_units(estimator.activation), head.output_units(False), head.loss_config),
         estimator.reg_lambda,
-        rows.exponent,
-        rows.total_weight,
+        (rows.weights, rows.exponent, rows.total_weight),
     )
     session.objective = objective
     scores = None

@@ -76,7 +76,9 @@ def make_objective(
 
     This is what full-batch solvers minimise. Work arrays are allocated once and
     reused by every call, so an evaluation allocates almost nothing. The returned
-    gradient vector is also reused: copy it if you keep it across calls.
+    gradient vector is also reused: copy it if you keep it across calls. (Its
+    nine parameters are the data and the cost's settings, all keywords after
+    the layer sizes, as :func:`cost_and_gradient` takes them.)
 
     Parameters
     ----------

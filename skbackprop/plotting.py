@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from sklearn.base import is_regressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
@@ -132,8 +133,8 @@ class LossCurveDisplay:
     validation_loss_curve : array-like of shape (n_val,), default=None
         Loss on the held-out rows after each iteration of early stopping.
     validation_scores : array-like of shape (n_val,), default=None
-        Score (accuracy) on the held-out rows after each iteration; drawn on a
-        second y axis, on the right.
+        Score (accuracy, or R^2 for a regressor) on the held-out rows after
+        each iteration; drawn on a second y axis, on the right.
     validation_iterations : array-like of shape (n_val,), default=None
         The iterations the validation values belong to; by default the last
         ``n_val`` iterations of ``loss_curve``.
@@ -146,6 +147,9 @@ class LossCurveDisplay:
     iteration_name : str, default="iteration"
         What one step of the curve is, for the x label ("epoch" for mini-batch
         solvers).
+    score_name : str, default="accuracy"
+        What the validation score is, for its axis and legend ("R^2" for a
+        regressor).
 
     Attributes
     ----------
@@ -200,6 +204,7 @@ class LossCurveDisplay:
         best_iteration=None,
         name=None,
         iteration_name="iteration",
+        score_name="accuracy",
     ):
         self.loss_curve = loss_curve
         self.validation_loss_curve = validation_loss_curve
@@ -208,6 +213,7 @@ class LossCurveDisplay:
         self.best_iteration = best_iteration
         self.name = name
         self.iteration_name = iteration_name
+        self.score_name = score_name
 
     def plot(
         self,
@@ -271,27 +277,9 @@ dict, default=None
         else:  # the validation values of a fit are those of its last iterations
             val_iterations = np.arange(len(loss) - n_val + 1, len(loss) + 1)
 
-        self.validation_line_ = None
-        if self.validation_loss_curve is not None:
-            (self.validation_line_,) = ax.plot(
-                val_iterations,
-                np.asarray(self.validation_loss_curve, dtype=float),
-                **{"label": f"{prefix}validation loss", **(validation_line_kwargs or {})},
-            )
-
-        self.best_marker_ = None
-        if self.best_iteration is not None:
-            self.best_marker_ = ax.axvline(
-                self.best_iteration,
-                **{
-                    "color": "black",
-                    "linestyle": ":",
-                    "linewidth": 1.2,
-                    "label": f"{prefix}kept weights, {self.iteration_name} {self.best_iteration}",
-                    **(best_marker_kwargs or {}),
-                },
-            )
-
+        self._plot_validation(
+            ax, val_iterations, prefix, validation_line_kwargs, best_marker_kwargs
+        )
         scales = _LOG_SCALES[log_scale]
         if "x" in scales:
             ax.set_xscale("log")
@@ -310,11 +298,11 @@ dict, default=None
                 **{
                     "color": "tab:green",
                     "linestyle": "--",
-                    "label": f"{prefix}validation accuracy",
+                    "label": f"{prefix}validation {self.score_name}",
                     **(score_line_kwargs or {}),
                 },
             )
-            self.score_ax_.set_ylabel("validation accuracy")
+            self.score_ax_.set_ylabel(f"validation {self.score_name}")
             handles.append(self.score_line_)
             # The loss axes on top, so that its legend is not hidden by the score line.
             ax.set_zorder(self.score_ax_.get_zorder() + 1)
@@ -324,6 +312,29 @@ dict, default=None
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
+
+    def _plot_validation(self, ax, val_iterations, prefix, line_kwargs, marker_kwargs):
+        """The validation loss, and the marker of the kept weights."""
+        self.validation_line_ = None
+        if self.validation_loss_curve is not None:
+            (self.validation_line_,) = ax.plot(
+                val_iterations,
+                np.asarray(self.validation_loss_curve, dtype=float),
+                **{"label": f"{prefix}validation loss", **(line_kwargs or {})},
+            )
+
+        self.best_marker_ = None
+        if self.best_iteration is not None:
+            self.best_marker_ = ax.axvline(
+                self.best_iteration,
+                **{
+                    "color": "black",
+                    "linestyle": ":",
+                    "linewidth": 1.2,
+                    "label": f"{prefix}kept weights, {self.iteration_name} {self.best_iteration}",
+                    **(marker_kwargs or {}),
+                },
+            )
 
     @classmethod
     def from_estimator(
@@ -342,14 +353,17 @@ dict, default=None
         """Draw the loss curves of a fitted estimator.
 
         Reads ``loss_curve_`` and, when early stopping ran,
-        ``validation_loss_curve_`` (``BackpropClassifier`` only) and
-        ``validation_scores_``. The kept weights are those of the lowest
-        validation loss (``BackpropClassifier``) or, without a validation loss
-        curve, of the highest validation score (``MLPClassifier``).
+        ``validation_loss_curve_`` (skbackprop's estimators only) and
+        ``validation_scores_`` (accuracy, or R^2 for a regressor). The kept
+        weights are those of the lowest validation loss (skbackprop's
+        estimators) or, without a validation loss curve, of the highest
+        validation score (``MLPClassifier``, ``MLPRegressor``).
+        Its keywords are those of :meth:`plot`, as scikit-learn's Displays
+        take them (hence nine parameters).
 
         Parameters
         ----------
-        estimator : BackpropClassifier, MLPClassifier or Pipeline
+        estimator : BackpropClassifier, BackpropRegressor, MLPClassifier, MLPRegressor or Pipeline
             Fitted; of a Pipeline, the last step is drawn. ``MLPClassifier``
             records a loss curve for the solvers "sgd" and "adam" only.
         ax : matplotlib Axes, default=None
@@ -424,6 +438,7 @@ dict, default=None
             best_iteration=best_iteration,
             name=name,
             iteration_name="epoch" if solver in ("sgd", "adam") else "iteration",
+            score_name="R^2" if is_regressor(estimator) else "accuracy",
         )
         return display.plot(
             ax=ax,
@@ -611,7 +626,7 @@ class NetworkWeightsDisplay:
 
         Parameters
         ----------
-        estimator : BackpropClassifier, MLPClassifier or Pipeline
+        estimator : BackpropClassifier, BackpropRegressor, MLPClassifier, MLPRegressor or Pipeline
             Fitted; of a Pipeline, the last step is drawn.
         ax : matplotlib Axes or sequence of Axes, default=None
             One axes per weight matrix; a new figure, one row of panels, when None.
