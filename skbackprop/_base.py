@@ -61,14 +61,17 @@ PORTED_SOLVERS = {"lbfgs": "L-BFGS-B"}
 
 
 def _check_ported_names(cls, params, error):
-    """An ``error`` for a parameter that ``cls`` does not have, naming ours where we can."""
+    """An ``error`` for a parameter that ``cls`` does not have, naming ours where we can.
+
+    ``cls._PEER`` is the scikit-learn estimator users port from.
+    """
     known = cls._get_param_names()
     for name in params:
         if name in known or "__" in name:
             continue
         hint = PORTED_NAMES.get(name)
         hint = (
-            f": did you mean {hint}? ({name} is MLPClassifier's name of it)"
+            f": did you mean {hint}? ({name} is {cls._PEER}'s name of it)"
             if hint
             else f"; its parameters are {known}"
         )
@@ -89,6 +92,9 @@ class BaseBackprop(BaseEstimator):
     :mod:`skbackprop._heads` built from them), ``_check_head_params()``, and
     its prediction methods.
     """
+
+    # The scikit-learn estimator users port from, named by the errors.
+    _PEER = "MLPClassifier"
 
     def __new__(cls, *args, **kwargs):
         # A keyword of MLPClassifier's gets an error that names ours, before
@@ -225,7 +231,7 @@ class BaseBackprop(BaseEstimator):
                 if name == "learning_rate" and value in SCHEDULES:
                     raise ValueError(
                         f"learning_rate is the step size, {allowed}; got {value!r}: did you "
-                        f"mean learning_rate_schedule={value!r}? (MLPClassifier's "
+                        f"mean learning_rate_schedule={value!r}? ({self._PEER}'s "
                         "learning_rate is our learning_rate_schedule, its learning_rate_init "
                         "our learning_rate)"
                     )

@@ -59,6 +59,8 @@ def check_rows(est, X, y, head, reset, dtype=None):
     order, or pandas' Float32) stay float32 and the rest becomes float64.
     Values beyond ``dtype``'s range are an error.
     """
+    if head.task == "regression":
+        head.check_real(y, X)
     X, y = validate_data(
         est,
         X,
@@ -275,6 +277,7 @@ def session(est, head, source, hidden):
     validation rows: the same steps, in the same order, for every source.
     """
     classes, codes, per_class, sample_weight = source.encode(head)
+    n_outputs = len(classes) if classes is not None else codes.shape[1]
     warm = est.warm_start and hasattr(est, "thetas_")
     _training.check_kind(est, source.multilabel, warm)
     _training.set_standardization(est, lambda: source.moments(source.X, sample_weight), warm)
@@ -283,7 +286,6 @@ def session(est, head, source, hidden):
         # (initial_thetas checks that the previous fit can be continued).
         unit_class, state = est._unit_class, copy.deepcopy(est._solver_state)
     else:
-        n_outputs = len(classes) if classes is not None else codes.shape[1]
         unit_class = source.unit_order(head, codes, sample_weight, n_outputs)
         state = None
     targets = targets_of(
@@ -293,7 +295,7 @@ def session(est, head, source, hidden):
         est if warm else None,
         source.moments,
     )
-    layer_sizes = [source.X.shape[1], *hidden, targets.n_outputs]
+    layer_sizes = [source.X.shape[1], *hidden, n_outputs]
     # One stream for the initial weights, the validation split and the
     # shuffling, as in MLPClassifier; sgd and adam keep theirs in their state.
     rng = check_random_state(est.random_state)

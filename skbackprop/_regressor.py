@@ -204,6 +204,8 @@ class BackpropRegressor(*CALLBACK_BASES, RegressorMixin, BaseBackprop):
 
     # Every hyperparameter is an argument of __init__, stored unchanged: scikit-learn's
     # contract (get_params, set_params, clone), hence its 27 parameters.
+    _PEER = "MLPRegressor"
+
     def __init__(
         self,
         hidden_layer_sizes=(25,),

@@ -442,6 +442,11 @@ def check_warm_start(est, head, classes, layer_sizes, incremental=False):
             f"{context}: y has classes {classes.tolist()} but {previous} had "
             f"{est.classes_.tolist()}; {remedy}"
         )
+    if old_sizes[-1] != layer_sizes[-1]:  # a regression's targets: other columns
+        raise ValueError(
+            f"{context}: y has {layer_sizes[-1]} columns (outputs) but {previous} had "
+            f"{old_sizes[-1]}; {remedy}"
+        )
     if old_sizes != layer_sizes:
         raise ValueError(
             f"{context}: hidden_layer_sizes={tuple(layer_sizes[1:-1])} differs from "

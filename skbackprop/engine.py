@@ -352,7 +352,8 @@ def forward(thetas, X, activation="sigmoid", *, output_activation="sigmoid"):
     """Forward propagation: the hypothesis ``h_Theta(X) = a^(L)``.
 
     Computed as ``exp(log h)`` from the output pre-activations, so a saturated
-    unit gives 0 or 1 without a warning.
+    unit gives 0 or 1 without a warning; identity units (``"identity"``,
+    ``"huber"``: a regression's) return their pre-activations.
 
     Parameters
     ----------
@@ -362,8 +363,8 @@ def forward(thetas, X, activation="sigmoid", *, output_activation="sigmoid"):
         Samples, one per row.
     activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
         Activation of the hidden units.
-    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
-        Output units: independent sigmoids or a softmax.
+    output_activation : {"sigmoid", "softmax", "identity", "huber"}, default="sigmoid"
+        Output units: independent sigmoids, a softmax, or identity units.
 
     Returns
     -------
@@ -381,7 +382,10 @@ def forward(thetas, X, activation="sigmoid", *, output_activation="sigmoid"):
     array([[0.5, 0.5]])
     """
     check_names(activation, output_activation)
-    return np.exp(log_output_activations(forward_logits(thetas, X, activation), output_activation))
+    Z = forward_logits(thetas, X, activation)
+    if output_activation not in OUTPUT_LOG_ACTIVATIONS:  # identity units: h = z
+        return Z
+    return np.exp(log_output_activations(Z, output_activation))
 
 
 def log_output_activations(Z, output_activation="sigmoid"):
