@@ -7,17 +7,19 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _targets, _validation, engine
 from ._activations import OUTPUT_LOSSES, log_softmax
-from ._base import BaseBackprop, _dask_predict
+from ._base import _PUBLISH_LOCK, BaseBackprop, _dask_predict
 from ._callbacks import BASES as CALLBACK_BASES
 from ._heads import ClassificationHead
 from ._solvers import DEFAULT_LEARNING_RATES, STOCHASTIC_SOLVERS
 from ._training import SOLVERS
 
-# Read by the tests and benchmarks: the solvers and their default step sizes.
+# Read by the tests and benchmarks: the solvers and their default step sizes, and the
+# lock a fit publishes under.
 __all__ = [
     "DEFAULT_LEARNING_RATES",
     "SOLVERS",
     "STOCHASTIC_SOLVERS",
+    "_PUBLISH_LOCK",
     "BackpropClassifier",
     "engine",
 ]
