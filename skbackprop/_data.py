@@ -60,7 +60,7 @@ def check_rows(est, X, y, head, reset, dtype=None):
     Values beyond ``dtype``'s range are an error.
     """
     if head.task == "regression":
-        head.check_real(y, X)
+        head.check_target_values(y, X)
     X, y = validate_data(
         est,
         X,

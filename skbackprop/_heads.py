@@ -251,7 +251,7 @@ class RegressionHead:
         return y, False
 
     @staticmethod
-    def check_real(y, X):
+    def check_target_values(y, X):
         """A ValueError naming ``y`` unless it holds real numbers that ``X``'s float dtype holds.
 
         Checked before scikit-learn's conversion, whose errors do not name ``y``;
