@@ -144,3 +144,292 @@ def test_huber_delta_moves_the_kink():
     for delta, expected in ((1.0, 1.0 * (3.0 - 0.5)), (2.0, 2.0 * (3.0 - 1.0)), (5.0, 4.5)):
         fun = make_objective(X, [[0.0]], [1, 1], output_activation="huber", huber_delta=delta)
         assert fun.cost(pack(theta)) == pytest.approx(expected, rel=1e-15)
+
+
+# -- partial_fit and warm starts ------------------------------------------------------
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("loss", ["squared_error", "huber"])
+def test_k_partial_fits_equal_fit_with_max_iter_k(friedman, solver, shuffle, loss):
+    X, y = friedman
+    params = {"solver": solver, "shuffle": shuffle, "loss": loss, "learning_rate": 0.01}
+    fitted = net(max_iter=4, **params).fit(X, y)
+    online = net(**params)
+    for _ in range(4):
+        online.partial_fit(X, y)
+    _same_weights(online, fitted)
+    assert online.loss_curve_ == pytest.approx(fitted.loss_curve_, rel=1e-12)
+    assert online.n_iter_ == fitted.n_iter_ == 4
+    assert online.t_ == fitted.t_ == 4 * len(X)
+    assert_allclose(online.predict(X), fitted.predict(X), rtol=1e-12)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_warm_start_continues_the_optimiser_state(friedman, solver, shuffle):
+    X, y = friedman
+    params = {"solver": solver, "shuffle": shuffle, "learning_rate": 0.01}
+    once = net(max_iter=5, **params).fit(X, y)
+    twice = net(max_iter=3, warm_start=True, **params).fit(X, y)
+    twice.set_params(max_iter=2).fit(X, y)
+    _same_weights(twice, once)
+    assert twice.loss_curve_ == pytest.approx(once.loss_curve_, rel=1e-12)
+    assert twice.t_ == once.t_
+    # without warm_start the state starts anew: a different model
+    fresh = net(max_iter=2, **params).fit(X, y)
+    assert not np.allclose(fresh.thetas_[0], once.thetas_[0])
+
+
+def test_warm_start_of_gradient_descent_is_exact(friedman):
+    # 3 steps and 2 more are 5 steps, bit for bit (the target moments and the
+    # standardised weights carry over, not re-derived from the folded ones).
+    X, y = friedman
+    once = net(solver="gd", max_iter=5).fit(X, y)
+    twice = net(solver="gd", max_iter=3, warm_start=True).fit(X, y)
+    twice.set_params(max_iter=2).fit(X, y)
+    for a, b in zip(twice.thetas_, once.thetas_, strict=True):
+        assert_array_equal(a, b)
+    assert twice.loss_curve_ == once.loss_curve_
+    assert_array_equal(twice.predict(X), once.predict(X))
+
+
+def test_warm_start_of_l_bfgs_b_continues_from_the_model(friedman):
+    X, y = friedman
+    params = {"solver": "L-BFGS-B", "reg_lambda": 1e-2}
+    reg = net(max_iter=10, warm_start=True, **params).fit(X, y)
+    curve = list(reg.loss_curve_)
+    fresh_first = net(max_iter=1, **params).fit(X, y).loss_curve_[0]
+    reg.set_params(max_iter=1).fit(X, y)
+    assert reg.loss_curve_[:10] == curve and len(reg.loss_curve_) == 11
+    # one more descent step from the tenth iterate, not a first step from the start
+    assert reg.loss_curve_[-1] <= curve[-1] < fresh_first
+    # a converged model continued stays where it is
+    converged = _quietly(net(max_iter=2000, tol=1e-7, warm_start=True, **params), X, y)
+    thetas = [theta.copy() for theta in converged.thetas_]
+    _quietly(converged, X, y)
+    for a, b in zip(converged.thetas_, thetas, strict=True):
+        assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_partial_fit_continues_a_fit(friedman):
+    X, y = friedman
+    reg = net(solver="adam", max_iter=2).fit(X, y)
+    curve = list(reg.loss_curve_)
+    reg.partial_fit(X, y)
+    assert reg.n_iter_ == 3
+    assert reg.loss_curve_[:-1] == curve
+
+
+def test_partial_fit_only_for_mini_batch_solvers():
+    assert hasattr(BackpropRegressor(solver="adam"), "partial_fit")
+    assert not hasattr(BackpropRegressor(solver="gd"), "partial_fit")
+    assert not hasattr(BackpropRegressor(solver="L-BFGS-B"), "partial_fit")
+
+
+def test_partial_fit_with_early_stopping_raises(friedman):
+    X, y = friedman
+    reg = net(solver="adam", early_stopping=True)
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
+        reg.partial_fit(X, y)
+    assert not hasattr(reg, "thetas_")
+
+
+# -- early stopping ---------------------------------------------------------------------
+
+
+def _validation_loss(reg, X, y):
+    """Half the mean squared error in the trained (standardised) units."""
+    residual = reg.predict(X).reshape(len(X), -1) - np.reshape(y, (len(X), -1))
+    if reg.target_scale_ is not None:
+        residual = residual / reg.target_scale_
+    return 0.5 * float(np.mean(np.sum(residual**2, axis=1)))
+
+
+@pytest.mark.parametrize("solver", ALL_SOLVERS)
+def test_early_stopping_keeps_the_weights_of_the_lowest_validation_loss(solver):
+    X, y = _friedman(n=120, noise=1.0)
+    X_val, y_val = _friedman(n=80, seed=1, noise=1.0)
+    lr = {"gd": 0.5, "sgd": 0.05, "adam": 0.02}.get(solver, "auto")
+    reg = BackpropRegressor(
+        (15, 15),
+        solver=solver,
+        learning_rate=lr,
+        reg_lambda=0.0,
+        max_iter=300,
+        n_iter_no_change=5,
+        batch_size=40,
+        random_state=0,
+    )
+    _quietly(reg, X, y, X_val=X_val, y_val=y_val)
+    curve = reg.validation_loss_curve_
+    assert len(curve) == len(reg.validation_scores_) == reg.n_iter_ == len(reg.loss_curve_)
+    best = int(np.argmin(curve))
+    assert best < reg.n_iter_ - 1  # the fit went past the best iterate
+    assert _validation_loss(reg, X_val, y_val) == pytest.approx(curve[best], rel=1e-9)
+    assert reg.loss_ == reg.loss_curve_[best]
+    # the scores are R^2, and the kept one is that of the kept weights
+    assert reg.best_validation_score_ == reg.validation_scores_[best]
+    assert reg.best_validation_score_ == pytest.approx(reg.score(X_val, y_val), rel=1e-9)
+    assert reg.best_validation_score_ == pytest.approx(
+        r2_score(y_val, reg.predict(X_val)), rel=1e-9
+    )
+
+
+def test_early_stopping_stops_when_the_validation_loss_rises():
+    # 40 noisy rows and a wide network: the validation loss turns up and the fit ends.
+    X, y = _friedman(n=40, noise=3.0)
+    X_val, y_val = _friedman(n=200, seed=1, noise=3.0)
+    reg = BackpropRegressor((50,), solver="L-BFGS-B", reg_lambda=0.0, max_iter=2000)
+    reg.set_params(n_iter_no_change=10, random_state=0).fit(X, y, X_val=X_val, y_val=y_val)
+    best = int(np.argmin(reg.validation_loss_curve_))
+    assert reg.n_iter_ == best + 1 + 11  # more than n_iter_no_change without improvement
+    assert reg.best_validation_score_ == max(reg.validation_scores_)
+
+
+def test_held_out_early_stopping_scores_r2_on_the_held_out_rows(friedman):
+    X, y = friedman
+    reg = _quietly(net(solver="L-BFGS-B", early_stopping=True, max_iter=50), X, y)
+    scores = reg.validation_scores_
+    assert len(scores) == reg.n_iter_
+    assert -1.0 < scores[0] < reg.best_validation_score_ <= 1.0
+    assert reg.best_validation_score_ == scores[int(np.argmin(reg.validation_loss_curve_))]
+
+
+def test_weighted_validation_set(friedman):
+    X, y = friedman
+    w_val = np.where(np.arange(len(y)) % 3 == 0, 0.0, 1.0)
+    reg = _quietly(
+        net(solver="L-BFGS-B", max_iter=30), X, y, X_val=X, y_val=y, sample_weight_val=w_val
+    )
+    rows = w_val > 0
+    assert reg.best_validation_score_ == pytest.approx(reg.score(X[rows], y[rows]), rel=1e-9)
+
+
+def test_early_stopping_attributes_are_none_without_it(friedman):
+    X, y = friedman
+    fitted = net(solver="adam", max_iter=2).fit(X, y)
+    online = net(solver="adam").partial_fit(X, y)
+    for reg in (fitted, online):
+        assert reg.validation_loss_curve_ is None
+        assert reg.validation_scores_ is None
+        assert reg.best_validation_score_ is None
+
+
+# -- sample weights -----------------------------------------------------------------------
+
+
+def _weighted_problem():
+    rng = np.random.RandomState(42)
+    X = rng.rand(15, 4)
+    y = 10 + 3 * rng.normal(size=15)
+    w = rng.randint(0, 5, size=15)
+    return X, y, w
+
+
+def test_integer_weights_equal_repeated_rows_at_convergence():
+    X, y, w = _weighted_problem()
+    params = {"hidden_layer_sizes": (3,), "solver": "L-BFGS-B", "reg_lambda": 1.0, "tol": 1e-9}
+    weighted = _quietly(BackpropRegressor(random_state=0, **params), X, y, sample_weight=w)
+    repeated = _quietly(
+        BackpropRegressor(random_state=0, **params), X.repeat(w, axis=0), y.repeat(w)
+    )
+    assert_allclose(weighted.target_mean_, repeated.target_mean_, rtol=1e-13)
+    assert_allclose(weighted.target_scale_, repeated.target_scale_, rtol=1e-13)
+    assert weighted.loss_ == pytest.approx(repeated.loss_, rel=1e-8)
+    assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-7)
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+@pytest.mark.parametrize("loss", ["squared_error", "huber"])
+def test_integer_weights_equal_repeated_rows_for_one_step(standardize, loss):
+    X, y, w = _weighted_problem()
+    params = {"solver": "gd", "max_iter": 1, "loss": loss, "standardize": standardize}
+    params.update(hidden_layer_sizes=(3,), reg_lambda=1.0, random_state=0, tol=0.0)
+    weighted = BackpropRegressor(**params).fit(X, y, sample_weight=w)
+    repeated = BackpropRegressor(**params).fit(X.repeat(w, axis=0), y.repeat(w))
+    assert weighted.loss_curve_ == pytest.approx(repeated.loss_curve_, rel=1e-13)
+    _same_weights(weighted, repeated, rtol=1e-12)
+    # a zero weight is a row left out
+    rows = w > 0
+    dropped = BackpropRegressor(**params).fit(X[rows], y[rows], sample_weight=w[rows])
+    _same_weights(weighted, dropped, rtol=1e-12)
+
+
+# -- sparse, float32, shapes -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("solver", ["gd", "L-BFGS-B", "adam"])
+@pytest.mark.parametrize("standardize", [True, False])
+def test_sparse_equals_dense(friedman, solver, standardize):
+    X, y = friedman
+    X = np.where(X < 0.5, 0.0, X)  # half zeros, and not centred
+    params = {"solver": solver, "max_iter": 20, "standardize": standardize}
+    dense = _quietly(net(**params), X, y)
+    rows = sparse.csr_matrix(X)
+    data = rows.data.copy()
+    fitted = _quietly(net(**params), rows, y)
+    assert_array_equal(rows.data, data)  # X untouched
+    assert_allclose(fitted.predict(rows), dense.predict(X), rtol=1e-10)
+    assert_allclose(fitted.predict(X), dense.predict(X), rtol=1e-10)
+
+
+@pytest.mark.parametrize("solver", ["gd", "adam", "L-BFGS-B"])
+def test_float32_end_to_end(friedman, solver):
+    X, y = friedman
+    X32 = X.astype(np.float32)
+    reg = _quietly(net(solver=solver, max_iter=3), X32, y)
+    assert all(theta.dtype == np.float32 for theta in reg.thetas_)
+    assert reg.predict(X32).dtype == np.float32
+    assert reg.predict(X32).shape == y.shape
+    if solver == "adam":
+        assert all(a.dtype == np.float32 for a in reg._solver_state["arrays"])
+        reg.partial_fit(X, y)  # a float64 chunk is trained in the model's float32
+        assert all(theta.dtype == np.float32 for theta in reg.thetas_)
+
+
+def test_float32_first_step_equals_float64_to_float32_precision(friedman):
+    X, y = friedman
+    params = {"solver": "gd", "max_iter": 1}
+    r32 = net(**params).fit(X.astype(np.float32), y)
+    r64 = net(**params).fit(X, y)
+    for a, b in zip(r32.thetas_, r64.thetas_, strict=True):
+        assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    assert r32.loss_curve_[0] == pytest.approx(r64.loss_curve_[0], rel=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (3,)])
+def test_the_shape_of_y_is_that_of_the_predictions(friedman, shape):
+    X, y = friedman
+    Y = y if shape == () else np.column_stack([y * (k + 1) for k in range(shape[0])])
+    reg = _quietly(net(solver="L-BFGS-B", max_iter=5), X, Y)
+    assert reg.predict(X).shape == Y.shape
+    assert reg.n_outputs_ == (1 if shape == () else shape[0])
+    assert reg.thetas_[-1].shape[0] == reg.n_outputs_
+
+
+def test_multi_output_without_hidden_layer_is_least_squares():
+    # No hidden layer, no penalty, converged: ordinary least squares per column.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4)) * [1, 10, 0.1, 3] + 5
+    Y = X @ rng.normal(size=(4, 3)) + rng.normal(size=(60, 3)) + [100, -3, 0]
+    reg = _quietly(BackpropRegressor((), solver="L-BFGS-B", reg_lambda=0.0, tol=1e-10), X, Y)
+    ols = LinearRegression().fit(X, Y)
+    assert_allclose(reg.predict(X), ols.predict(X), rtol=1e-7, atol=1e-7)
+    assert reg.score(X, Y) == pytest.approx(ols.score(X, Y), rel=1e-9)
+
+
+def test_huber_pulls_less_towards_outliers():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(100, 1))
+    y = 3 * X[:, 0] + 1 + 0.1 * rng.normal(size=100)
+    y[:10] += 50  # outliers
+    params = {"hidden_layer_sizes": (), "solver": "L-BFGS-B", "reg_lambda": 0.0, "tol": 1e-8}
+    squared = _quietly(BackpropRegressor(**params), X, y)
+    robust = _quietly(BackpropRegressor(loss="huber", huber_delta=0.1, **params), X, y)
+    clean = 3 * X[10:, 0] + 1
+    squared_error = np.abs(squared.predict(X[10:]) - clean).mean()
+    huber_error = np.abs(robust.predict(X[10:]) - clean).mean()
+    assert huber_error < 0.5 < squared_error
+    assert robust.output_activation_ == "huber"
