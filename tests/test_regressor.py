@@ -201,8 +201,8 @@ def test_warm_start_of_gradient_descent_is_exact(friedman):
     # 3 steps and 2 more are 5 steps, bit for bit (the target moments and the
     # standardised weights carry over, not re-derived from the folded ones).
     X, y = friedman
-    once = net(solver="gd", max_iter=5).fit(X, y)
-    twice = net(solver="gd", max_iter=3, warm_start=True).fit(X, y)
+    once = net(solver="gd", learning_rate=0.2, max_iter=5).fit(X, y)
+    twice = net(solver="gd", learning_rate=0.2, max_iter=3, warm_start=True).fit(X, y)
     twice.set_params(max_iter=2).fit(X, y)
     for a, b in zip(twice.thetas_, once.thetas_, strict=True):
         assert_array_equal(a, b)
@@ -392,6 +392,8 @@ def test_sparse_equals_dense(friedman, solver, standardize):
     X, y = friedman
     X = np.where(X < 0.5, 0.0, X)  # half zeros, and not centred
     params = {"solver": solver, "max_iter": 20, "standardize": standardize}
+    if solver == "gd":  # a step that descends on raw and standardised data alike
+        params["learning_rate"] = 0.01
     dense = _quietly(net(**params), X, y)
     rows = sparse.csr_matrix(X)
     data = rows.data.copy()
@@ -405,7 +407,9 @@ def test_sparse_equals_dense(friedman, solver, standardize):
 def test_float32_end_to_end(friedman, solver):
     X, y = friedman
     X32 = X.astype(np.float32)
-    reg = _quietly(net(solver=solver, max_iter=3), X32, y)
+    reg = _quietly(
+        net(solver=solver, max_iter=3, learning_rate=0.2 if solver == "gd" else "auto"), X32, y
+    )
     assert all(theta.dtype == np.float32 for theta in reg.thetas_)
     assert reg.predict(X32).dtype == np.float32
     assert reg.predict(X32).shape == y.shape
