@@ -8,20 +8,29 @@ errors before any work; MLPRegressor's attributes; callbacks; the loss-curve
 display; skops.
 """
 
+import copy
+import pickle
 import re
+import signal
+import sys
 import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import sparse
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import make_friedman1
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from skbackprop import BackpropRegressor, engine
+from skbackprop import BackpropRegressor, _base, _blocks, engine
 from skbackprop.engine import init_thetas, make_objective, numerical_gradient, pack
+
+from .test_interrupts import BOOKKEEPING, SigintAtCall, SigintAtLine, _blas_threads, traced
 
 ALL_SOLVERS = ["gd", "sgd", "adam", "L-BFGS-B", "CG", "BFGS", "TNC"]
 HIDDEN = ["tanh", "relu", "sigmoid"]
@@ -486,10 +495,6 @@ def test_predictions_follow_the_units_of_y(friedman, solver, loss):
 
 
 def _scaled_pipeline(**params):
-    from sklearn.compose import TransformedTargetRegressor
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
     return make_pipeline(
         StandardScaler(),
         TransformedTargetRegressor(
@@ -499,11 +504,14 @@ def _scaled_pipeline(**params):
 
 
 @pytest.mark.parametrize("solver", ALL_SOLVERS)
-def test_equals_standard_scalers_of_x_and_y(solver):
+@pytest.mark.parametrize("loss", ["squared_error", "huber"])
+def test_equals_standard_scalers_of_x_and_y(solver, loss):
+    # Huber's delta is in standard deviations of y: that of the scaled targets.
     X, y = _friedman(n=100)
     X = X * [1, 10, 100, 1e-2, 1e3] - [0, 5, 0, 1, 1e3]
     y = 1e3 * y - 2e4
     params = {"solver": solver, "max_iter": 15, "random_state": 0, "batch_size": 32}
+    params.update(loss=loss, huber_delta=0.5)
     params["learning_rate"] = 0.2 if solver == "gd" else "auto"
     ours = _quietly(BackpropRegressor((5,), **params), X, y)
     pipe = _quietly(_scaled_pipeline(**params), X, y)
@@ -533,7 +541,6 @@ def test_folded_output_layer_predicts_as_the_unfolded_one(friedman):
     Y = np.column_stack([y, -1e4 * y + 7])
     w = np.random.default_rng(0).integers(0, 3, len(y)).astype(float)
     reg = net(solver="gd", learning_rate=0.2, max_iter=10).fit(X, Y, sample_weight=w)
-    from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(Y, sample_weight=w)
     assert_allclose(reg.target_mean_, scaler.mean_, rtol=1e-12)
@@ -547,16 +554,25 @@ def test_folded_output_layer_predicts_as_the_unfolded_one(friedman):
     assert_allclose(standardized * reg.target_scale_ + reg.target_mean_, reg.predict(X))
 
 
-def test_off_keeps_y_as_it_is(friedman):
+@pytest.mark.parametrize("loss", ["squared_error", "huber"])
+def test_off_keeps_y_as_it_is(friedman, loss):
+    # Huber's delta is then in y's own units.
     X, y = friedman
-    reg = net(solver="gd", learning_rate=0.05, max_iter=1, standardize=False).fit(X, y)
+    params = {"solver": "gd", "learning_rate": 0.05, "max_iter": 1, "standardize": False}
+    reg = net(loss=loss, huber_delta=2.0, **params).fit(X, y)
     assert reg.target_mean_ is None and reg.target_scale_ is None
     assert reg.feature_mean_ is None
     # one gradient step on the raw data, from the initial weights
     sizes = [5, 6, 1]
     thetas = engine.init_thetas(sizes, np.random.RandomState(0))
     fun = make_objective(
-        X, y[:, None], sizes, reg_lambda=1e-4, activation="tanh", output_activation="identity"
+        X,
+        y[:, None],
+        sizes,
+        reg_lambda=1e-4,
+        activation="tanh",
+        output_activation="huber" if loss == "huber" else "identity",
+        huber_delta=2.0,
     )
     x0 = pack(thetas)
     step = engine.unpack(x0 - 0.05 * fun(x0)[1], sizes)
@@ -672,8 +688,6 @@ def test_warm_start_continues_in_the_first_fits_coordinates(friedman, solver):
 @pytest.fixture
 def sigint_handler():
     """Python's own Ctrl-C handler, as in a terminal (see test_interrupts.py)."""
-    import signal
-
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     yield
     signal.signal(signal.SIGINT, previous)
@@ -687,7 +701,14 @@ def _small():
 def _interruptible(solver):
     # standardize=False: J of the published weights is then engine.cost's.
     return BackpropRegressor(
-        (3,), solver=solver, max_iter=3, tol=0.0, batch_size=10, random_state=0, standardize=False
+        (3,),
+        solver=solver,
+        learning_rate=0.01,
+        max_iter=3,
+        tol=0.0,
+        batch_size=10,
+        random_state=0,
+        standardize=False,
     )
 
 
@@ -709,12 +730,6 @@ def _assert_consistent(reg, X, y):
 
 
 def _left_as_it_was(blas_before):
-    import signal
-
-    from skbackprop import _base, _blocks
-
-    from .test_interrupts import _blas_threads
-
     assert _blas_threads() == blas_before
     assert _blocks._blas.users == 0 and not _blocks._blas.lowered
     assert not _blocks._blas_lock.locked()
@@ -722,13 +737,9 @@ def _left_as_it_was(blas_before):
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-@pytest.mark.skipif(
-    __import__("sys").gettrace() is not None, reason="needs the trace hook (coverage runs)"
-)
+@pytest.mark.skipif(sys.gettrace() is not None, reason="needs the trace hook (coverage runs)")
 @pytest.mark.parametrize("solver", ALL_SOLVERS)
 def test_a_lone_sigint_at_a_sample_of_lines_keeps_a_consistent_model(solver, sigint_handler):
-    from .test_interrupts import BOOKKEEPING, SigintAtLine, _blas_threads, traced
-
     X, y = _small()
     blas_before = _blas_threads()
     record = SigintAtLine(0, record=True)
@@ -759,8 +770,6 @@ def test_a_lone_sigint_at_a_sample_of_lines_keeps_a_consistent_model(solver, sig
 
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
 def test_a_second_ctrl_c_raises_and_keeps_the_model_as_it_was(method, sigint_handler):
-    from .test_interrupts import SigintAtCall, _blas_threads, traced
-
     X, y = _small()
     reg = _interruptible("adam").partial_fit(X, y)  # 3 mini-batches
     thetas = [theta.copy() for theta in reg.thetas_]
@@ -774,8 +783,6 @@ def test_a_second_ctrl_c_raises_and_keeps_the_model_as_it_was(method, sigint_han
 
 
 def test_ctrl_c_in_a_loop_of_partial_fit_keeps_the_completed_batches(sigint_handler):
-    from .test_interrupts import SigintAtCall, traced
-
     X, y = _small()
     reg = _interruptible("sgd").partial_fit(X, y)
     calls = 0
@@ -797,8 +804,6 @@ def test_ctrl_c_in_a_loop_of_partial_fit_keeps_the_completed_batches(sigint_hand
 
 def _snapshot(reg):
     """The fitted model, deep-copied, to compare after a failed fit."""
-    import copy
-
     return {
         k: copy.deepcopy(v) for k, v in vars(reg).items() if k.endswith("_") or k.startswith("_")
     }
@@ -853,7 +858,6 @@ def _assert_unchanged(reg, snapshot):
 def test_a_failed_fit_keeps_the_previous_model_and_does_no_work(
     friedman, change, fit_args, error, match
 ):
-    from .test_interrupts import SigintAtLine, traced
 
     X, y = friedman
     values = {
@@ -885,6 +889,7 @@ def test_a_failed_fit_keeps_the_previous_model_and_does_no_work(
             "skbackprop._loss",
             "skbackprop._training",
             "skbackprop._solvers._stochastic",
+            "skbackprop._solvers._full_batch",
         }
 
 
@@ -969,8 +974,6 @@ def test_the_ported_name_hint_names_mlp_regressor():
 
 
 def test_not_fitted():
-    from sklearn.exceptions import NotFittedError
-
     with pytest.raises(NotFittedError):
         BackpropRegressor().predict(np.zeros((2, 3)))
     with pytest.raises(NotFittedError):
@@ -1121,8 +1124,6 @@ def _assert_same_regressor(restored, reg, X):
 
 
 def test_pickle_round_trip(fitted):
-    import pickle
-
     reg, X = fitted
     _assert_same_regressor(pickle.loads(pickle.dumps(reg)), reg, X)
 
