@@ -318,6 +318,21 @@ def test_early_stopping_keeps_the_weights_of_the_lowest_validation_loss(solver):
     )
 
 
+def test_early_stopping_with_huber_keeps_the_lowest_huber_validation_loss():
+    X, y = _friedman(n=120, noise=1.0)
+    X_val, y_val = _friedman(n=80, seed=1, noise=1.0)
+    y_val = y_val + np.where(np.arange(80) % 10 == 0, 30.0, 0.0)  # outliers
+    reg = BackpropRegressor(
+        (15, 15), solver="L-BFGS-B", loss="huber", huber_delta=0.5, reg_lambda=0.0
+    )
+    _quietly(reg.set_params(n_iter_no_change=5, random_state=0), X, y, X_val=X_val, y_val=y_val)
+    best = int(np.argmin(reg.validation_loss_curve_))
+    r = (reg.predict(X_val) - y_val) / reg.target_scale_
+    huber = np.where(np.abs(r) <= 0.5, r**2 / 2, 0.5 * (np.abs(r) - 0.25))
+    assert huber.mean() == pytest.approx(reg.validation_loss_curve_[best], rel=1e-9)
+    assert reg.best_validation_score_ == pytest.approx(reg.score(X_val, y_val), rel=1e-9)
+
+
 def test_early_stopping_stops_when_the_validation_loss_rises():
     # 40 noisy rows and a wide network: the validation loss turns up and the fit ends.
     X, y = _friedman(n=40, noise=3.0)
