@@ -326,6 +326,8 @@ class RegressionHead:
         """``score(Z)``: R^2 of the outputs ``Z`` (averaged over the outputs, as ``score``)."""
 
         def score(Z):
+            if len(codes_val) < 2:  # R^2 is undefined on one row (and warns)
+                return float("nan")
             # R^2 of each output is the same in standardised units.
             with np.errstate(over="ignore", invalid="ignore"):
                 return float(r2_score(codes_val, Z, sample_weight=w_val))

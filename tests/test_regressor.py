@@ -148,12 +148,6 @@ def test_costs_of_a_tiny_network_by_hand(activation):
         assert_allclose(grads[0][0, 1:], psi @ X / len(X), rtol=1e-13)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: engine.forward(..., output_activation='identity' or 'huber') raises a bare "
-    "KeyError: check_names accepts the regression units but log_output_activations looks "
-    "them up in _activations.OUTPUT_LOG_ACTIVATIONS, which has only sigmoid and softmax",
-)
 @pytest.mark.parametrize("output", ["identity", "huber"])
 def test_forward_of_identity_units_is_the_output_pre_activation(output):
     thetas = init_thetas([2, 3, 2], random_state=0)
@@ -237,14 +231,6 @@ def test_warm_start_of_l_bfgs_b_continues_from_the_model(friedman):
         assert_allclose(a, b, rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a warm start on y with other columns fails in engine.make_objective with "
-    "'Y must have shape (150, 1); got (150, 2)' (an internal name; warm_start not named): "
-    "_base._fit reuses the previous _unit_class, so the layer sizes look continuable and "
-    "nothing compares y's columns with n_outputs_ (RegressionHead.partial_targets does, "
-    "for partial_fit only)",
-)
 def test_warm_start_on_other_target_columns_is_an_error_naming_y(friedman):
     X, y = friedman
     reg = _quietly(net(solver="L-BFGS-B", max_iter=3, warm_start=True), X, y)
@@ -658,13 +644,6 @@ def test_targets_near_the_float_limit_train_as_targets_in_units(friedman, params
         assert_allclose(huge.validation_scores_, base.validation_scores_, rtol=1e-8)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a float32 X with y beyond float32's range (1e39) folds the target moments "
-    "into a float32 output layer: 'overflow encountered in cast' in "
-    "_training.network_attributes, infinite weights published, and predict then blames X "
-    "('X has values too large ... max |x| = 1'), not an error naming y",
-)
 def test_a_float32_model_of_targets_beyond_float32_is_an_error_naming_y_or_finite(friedman):
     X, y = friedman
     reg = net(solver="L-BFGS-B", max_iter=5)
@@ -873,17 +852,7 @@ def _assert_unchanged(reg, snapshot):
         ({}, {"y": "y_nan"}, ValueError, "Input y contains NaN"),
         ({}, {"y": "y_inf"}, ValueError, "Input y contains infinity"),
         ({}, {"y": "y_str"}, ValueError, "y must hold real numbers"),
-        pytest.param(
-            {},
-            {"y": "y_obj"},
-            ValueError,
-            r"\by\b",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: y of strings of dtype object (a pandas column) gives scikit-learn's "
-                "'could not convert string to float', which does not name y",
-            ),
-        ),
+        ({}, {"y": "y_obj"}, ValueError, r"\by\b"),
         ({}, {"sample_weight": "w_neg"}, ValueError, "sample_weight"),
     ],
 )
@@ -995,11 +964,6 @@ def test_mlp_regressor_names_get_an_error_that_names_ours():
     assert reg.activation_ == "sigmoid"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the hint says 'alpha is MLPClassifier's name of it' for BackpropRegressor "
-    "(_base._check_ported_names names the classifier's peer for every estimator)",
-)
 def test_the_ported_name_hint_names_mlp_regressor():
     with pytest.raises(TypeError, match="MLPRegressor"):
         BackpropRegressor(alpha=1e-4)
@@ -1112,11 +1076,6 @@ def test_loss_curve_display_of_an_early_stopped_regressor():
         plt.close("all")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: LossCurveDisplay labels a regressor's validation_scores_ (R^2) 'validation "
-    "accuracy' (plotting.LossCurveDisplay.plot hard-codes the label)",
-)
 def test_loss_curve_display_does_not_call_r2_an_accuracy():
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
