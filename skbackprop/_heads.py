@@ -290,14 +290,15 @@ class RegressionHead:
         """``(None, y, None, sample_weight)``: no classes, and no class weights."""
         return None, y, None, sample_weight
 
-    @staticmethod
-    def partial_targets(y, classes, multilabel, sample_weight, previous):
+    def partial_targets(self, y, classes, multilabel, sample_weight, previous):
         """``(None, y, sample_weight)`` of a partial_fit call, whose y has the model's outputs."""
         if previous is not None and y.shape[1] != previous.n_outputs_:
             raise ValueError(
                 f"y has {y.shape[1]} columns (outputs) but the first call of partial_fit had "
                 f"{previous.n_outputs_}"
             )
+        if previous is not None:  # predictions keep the shape of the first call's y
+            self.flat = previous._flat_output
         return None, y, sample_weight
 
     def target_moments(self, y, sample_weight, previous=None, moments=_standardize.moments):

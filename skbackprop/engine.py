@@ -225,9 +225,11 @@ def cost_and_gradient(
         Activation of the hidden units.
     sample_weight : ndarray of shape (m,) or None, default=None
         Weights of the samples; averages become weighted averages.
-    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+    output_activation : {"sigmoid", "softmax", "identity", "huber"}, default="sigmoid"
         Output units: independent sigmoids (the cross-entropy summed over the
-        ``K`` units) or a softmax (categorical cross-entropy).
+        ``K`` units), a softmax (categorical cross-entropy), or identity units
+        with half the squared error or Huber's cost (``delta`` 1; choose it
+        with :func:`make_objective`'s ``huber_delta``).
 
     Returns
     -------
@@ -286,8 +288,9 @@ def cost(
         Activation of the hidden units.
     sample_weight : ndarray of shape (m,) or None, default=None
         Weights of the samples; averages become weighted averages.
-    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
-        Output units: independent sigmoids or a softmax.
+    output_activation : {"sigmoid", "softmax", "identity", "huber"}, default="sigmoid"
+        Output units: independent sigmoids, a softmax, or identity units (the
+        squared error, or Huber's cost with ``delta`` 1).
 
     Returns
     -------
@@ -400,8 +403,9 @@ def log_output_activations(Z, output_activation="sigmoid"):
         Logits, as :func:`forward_logits` returns them; overwritten. A logit
         that overflowed to +-inf counts as the float limit (a softmax would
         otherwise compute inf - inf); a NaN logit gives NaN.
-    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
-        Output units: independent sigmoids or a softmax.
+    output_activation : {"sigmoid", "softmax", "identity", "huber"}, default="sigmoid"
+        Output units: independent sigmoids, a softmax, or identity units (the
+        squared error, or Huber's cost with ``delta`` 1).
 
     Returns
     -------
@@ -507,8 +511,9 @@ def gradient_check(
         Activation of the hidden units.
     sample_weight : ndarray of shape (m,) or None, default=None
         Weights of the samples; averages become weighted averages.
-    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
-        Output units: independent sigmoids or a softmax.
+    output_activation : {"sigmoid", "softmax", "identity", "huber"}, default="sigmoid"
+        Output units: independent sigmoids, a softmax, or identity units (the
+        squared error, or Huber's cost with ``delta`` 1).
     epsilon : float, default=1e-5
         Finite-difference step, > 0.
 
