@@ -403,9 +403,9 @@ def log_output_activations(Z, output_activation="sigmoid"):
         Logits, as :func:`forward_logits` returns them; overwritten. A logit
         that overflowed to +-inf counts as the float limit (a softmax would
         otherwise compute inf - inf); a NaN logit gives NaN.
-    output_activation : {"sigmoid", "softmax", "identity", "huber"}, default="sigmoid"
-        Output units: independent sigmoids, a softmax, or identity units (the
-        squared error, or Huber's cost with ``delta`` 1).
+    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+        Output units: independent sigmoids or a softmax (identity units have
+        no log-probabilities).
 
     Returns
     -------
