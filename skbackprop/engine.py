@@ -424,7 +424,11 @@ def log_output_activations(Z, output_activation="sigmoid"):
     >>> np.exp(log_output_activations(np.array([[0.0, np.inf]]), "softmax"))
     array([[0., 1.]])
     """
-    check_names("sigmoid", output_activation)
+    if output_activation not in OUTPUT_LOG_ACTIVATIONS:
+        raise ValueError(
+            f"output_activation must be one of {sorted(OUTPUT_LOG_ACTIVATIONS)} (units with "
+            f"log-probabilities); got {output_activation!r}"
+        )
     limit = np.finfo(Z.dtype).max
     np.clip(Z, -limit, limit, out=Z)
     with np.errstate(invalid="ignore"):
