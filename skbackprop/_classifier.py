@@ -27,7 +27,7 @@ from ._activations import (
 from ._blocks import one_blas_thread
 from ._callbacks import BASES as CALLBACK_BASES
 from ._callbacks import fit_tasks, with_callbacks
-from ._monitor import Monitor, ValidationStopping
+from ._monitor import Monitor, ValidationStopping, early_stopping_applies
 from ._params import layout
 from ._solvers import SCIPY_METHODS, SGD, Adam, GradientDescent, ScipyMinimize
 
@@ -209,10 +209,12 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         ``"sgd"`` and ``"adam"`` take mini-batch steps of ``batch_size`` rows
         (and offer :meth:`partial_fit`); the others are the
         ``scipy.optimize.minimize`` methods of that name.
-    reg_lambda : float, default=1e-4
+    reg_lambda : float, default=0.7
         Regularisation strength lambda: ``J`` adds ``reg_lambda / (2 m)`` times
         the squared non-bias weights, ``m`` the total sample weight. Must be
-        >= 0. Every solver minimises the same ``J``: a mini-batch gradient is an
+        >= 0. The default keeps the probabilities of a small data set from
+        growing overconfident (docs/benchmarks.md, "First touch"); its effect
+        fades as ``m`` grows. Every solver minimises the same ``J``: a mini-batch gradient is an
         unbiased estimate of the full one, with the penalty of all ``m`` rows.
         This is ``alpha`` of scikit-learn's ``MLPClassifier`` for full batches
         only (gd and the scipy methods, its "lbfgs", or one mini-batch of all
@@ -266,14 +268,18 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         Decay rates of adam's moment estimates, in [0, 1).
     epsilon : float, default=1e-8
         Adam's numerical-stability term. Must be > 0.
-    early_stopping : bool, default=False
+    early_stopping : bool or "auto", default="auto"
         Hold out ``validation_fraction`` of the training rows (stratified,
         seeded by ``random_state``), stop when their loss has not improved for
         more than ``n_iter_no_change`` iterations, and keep the weights where it
-        was lowest. Works with every solver; passing ``X_val`` and ``y_val`` to
+        was lowest. "auto" does so for ``solver="gd"`` when at least 200 rows
+        are held out (2,000 rows at the default ``validation_fraction``), and
+        trains on all rows otherwise (fewer validation rows are too noisy to
+        stop on) or where the rows cannot be split (a class with one row): gd
+        run to its tolerance overfits noisy labels. Works with every solver; passing ``X_val`` and ``y_val`` to
         :meth:`fit` implies it, on that set. Under ``warm_start`` the
         validation curves and the best weights so far carry over, as in
-        ``MLPClassifier``. :meth:`partial_fit` raises a ValueError with it.
+        ``MLPClassifier``. :meth:`partial_fit` raises a ValueError with True ("auto" is off there).
     validation_fraction : float, default=0.1
         Share of the training rows held out by ``early_stopping``, in (0, 1).
     n_iter_no_change : int or np.inf, default=10
@@ -421,7 +427,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         activation="tanh",
         output_activation="auto",
         solver="gd",
-        reg_lambda=1e-4,
+        reg_lambda=0.7,
         class_weight=None,
         learning_rate="auto",
         max_iter=5000,
@@ -436,7 +442,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         epsilon_init=None,
@@ -523,6 +529,13 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 "an int >= 1 or np.inf",
             ),
             ("verbose", self.verbose, _is_int_or_bool, lambda v: v >= 0, "an int >= 0"),
+            (
+                "early_stopping",
+                self.early_stopping,
+                lambda v: _is_bool(v) or v == "auto",
+                lambda v: True,
+                "a bool or 'auto'",
+            ),
         ]
         checks += [
             (name, getattr(self, name), _is_bool, lambda v: True, "a bool")
@@ -530,7 +543,6 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 "warm_start",
                 "shuffle",
                 "nesterovs_momentum",
-                "early_stopping",
                 "standardize",
             )
         ]
@@ -735,7 +747,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
     @with_callbacks
     def _partial_fit(self, X, y, classes, sample_weight):
         hidden = self._check_params()
-        if self.early_stopping:
+        if _is_bool(self.early_stopping) and self.early_stopping:
             # As MLPClassifier: one call is one epoch over its own rows.
             raise ValueError(
                 "partial_fit does not support early_stopping=True: each call is one epoch "
@@ -1003,10 +1015,10 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         if validation is not None:
             self._check_validation_scale(X, sample_weight, validation[0])
             validation = self._weigh_validation_set(validation, classes, per_class, multilabel)
-        elif self.early_stopping:
-            X, codes, sample_weight, validation = self._split(
-                X, codes, sample_weight, rng, classes=classes
-            )
+        elif self._early_stopping_on(X.shape[0]):
+            split = self._held_out_split(X, codes, sample_weight, rng, classes=classes)
+            if split is not None:
+                X, codes, sample_weight, validation = split
         self._train(
             X,
             codes,
@@ -1120,6 +1132,20 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                 "their loss is undefined. Pass validation rows of classes with a weight > 0."
             )
         return X_val, codes_val, sample_weight_val
+
+    def _early_stopping_on(self, n_samples):
+        return early_stopping_applies(
+            self.early_stopping, self.solver, n_samples, self.validation_fraction
+        )
+
+    def _held_out_split(self, X, y_encoded, sample_weight, rng, classes=None):
+        """:meth:`_split`, or None where ``early_stopping="auto"`` cannot split the rows."""
+        try:
+            return self._split(X, y_encoded, sample_weight, rng, classes=classes)
+        except ValueError:
+            if _is_bool(self.early_stopping):
+                raise
+            return None
 
     def _split(self, X, y_encoded, sample_weight, rng, classes=None):
         """Hold out validation_fraction of the rows, stratified by class, seeded by rng.

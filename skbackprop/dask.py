@@ -856,7 +856,7 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
     thetas = estimator._initial_thetas(layer_sizes, classes, unit_class, X.dtype, rng, warm)
     # The validation set: rows the estimator scores on the client (as in the
     # in-memory fit), or dask arrays of rows that stay on the workers.
-    validation = rows_val = None
+    validation = rows_val = split = None
     if val_on_workers:
         rows_val = (X_val, y_val.map_blocks(_encode, classes, dtype=np.intp), weights_val)
     elif X_val is not None:
@@ -867,16 +867,18 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
             X_val, y_val, sample_weight_val, False, dtype=X.dtype
         )
         validation = (X_val, _targets.encode(y_val, classes, "y_val"), sample_weight_val)
-    elif estimator.early_stopping:
+    elif estimator._early_stopping_on(X.shape[0]):
         # The labels (and weights) come to the client to draw the same stratified
         # split as in memory, with the same checks: _split takes the rows of what
         # it is given, and given the row numbers it returns those it chose. The
         # rows themselves are selected on the workers.
         codes_memory, weights_memory = dask.compute(codes, weights)
-        train, _, _, (val, _, _) = estimator._split(
+        split = estimator._held_out_split(
             np.arange(X.shape[0]), codes_memory, weights_memory, rng, classes=classes
         )
         del codes_memory, weights_memory
+    if split is not None:
+        train, _, _, (val, _, _) = split
         # Persisted, neither needs X any longer, and the workers release it.
         rows_val = _persist(client, [None if a is None else a[val] for a in (X, codes, weights)])
         X, codes, weights = _persist(
