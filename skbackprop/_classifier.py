@@ -276,10 +276,11 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         are held out (2,000 rows at the default ``validation_fraction``), and
         trains on all rows otherwise (fewer validation rows are too noisy to
         stop on) or where the rows cannot be split (a class with one row): gd
-        run to its tolerance overfits noisy labels. Works with every solver; passing ``X_val`` and ``y_val`` to
-        :meth:`fit` implies it, on that set. Under ``warm_start`` the
-        validation curves and the best weights so far carry over, as in
-        ``MLPClassifier``. :meth:`partial_fit` raises a ValueError with True ("auto" is off there).
+        run to its tolerance overfits noisy labels. Works with every solver;
+        passing ``X_val`` and ``y_val`` to :meth:`fit` implies it, on that
+        set. Under ``warm_start`` the validation curves and the best weights
+        so far carry over, as in ``MLPClassifier``. :meth:`partial_fit` raises
+        a ValueError with True ("auto" is off there).
     validation_fraction : float, default=0.1
         Share of the training rows held out by ``early_stopping``, in (0, 1).
     n_iter_no_change : int or np.inf, default=10

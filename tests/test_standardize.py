@@ -98,7 +98,9 @@ def test_sample_weight_weighs_the_moments_and_constant_columns_keep_scale_one():
 def test_off_takes_gradient_steps_on_the_raw_features():
     X, y = _wine()
     X = X / 1000
-    one = BackpropClassifier((5,), standardize=False, max_iter=1, random_state=0).fit(X, y)
+    one = BackpropClassifier(
+        (5,), standardize=False, reg_lambda=1e-4, max_iter=1, random_state=0
+    ).fit(X, y)
     assert one.feature_mean_ is None and one.feature_scale_ is None
     thetas = engine.init_thetas([13, 5, 3], np.random.RandomState(0))
     Y = np.eye(3)[y][:, np.argsort(one._unit_class)]
