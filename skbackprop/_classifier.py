@@ -58,8 +58,12 @@ def _stochastic_kwargs(clf, rng, max_iter, state, training_rule):
 
 # solver name -> factory(estimator, rng, max_iter, state, training_rule)
 SOLVERS = {
+    # learning_rate="auto": Barzilai-Borwein steps; a number: the seed's constant step.
     "gd": lambda clf, rng, max_iter, state, rule: GradientDescent(
-        clf._learning_rate(), max_iter, clf.tol
+        clf._learning_rate(),
+        max_iter,
+        clf.tol,
+        step_rule="bb" if isinstance(clf.learning_rate, str) else "constant",
     ),
     "sgd": lambda clf, rng, max_iter, state, rule: SGD(
         clf._learning_rate(),
