@@ -64,6 +64,7 @@ SOLVERS = {
         max_iter,
         clf.tol,
         step_rule="bb" if isinstance(clf.learning_rate, str) else "constant",
+        state=state,
     ),
     "sgd": lambda clf, rng, max_iter, state, rule: SGD(
         clf._learning_rate(),

@@ -49,18 +49,24 @@ class GradientDescent:
       with status "stopped". Each step costs one evaluation of ``J`` and its
       gradient, and one more per halving.
 
-    Stops when ``max|gradient| <= tol`` or after ``max_iter`` steps. It has no
-    state between fits: a warm start continues from the weights alone.
+    Stops when ``max|gradient| <= tol`` or after ``max_iter`` steps. The
+    constant rule has no state between fits: a warm start continues from the
+    weights alone. The "bb" rule's state (:meth:`get_state`, passed back as
+    ``state``) is its next step and its window of costs, so that a continued
+    fit on the same rows takes the steps that one longer fit would have taken.
     """
 
-    def __init__(self, learning_rate=0.5, max_iter=1000, tol=1e-4, step_rule="constant"):
+    def __init__(
+        self, learning_rate=0.5, max_iter=1000, tol=1e-4, step_rule="constant", state=None
+    ):
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.tol = tol
         self.step_rule = step_rule
+        self._state = state
 
     def get_state(self):
-        return None
+        return self._state if self.step_rule == "bb" else None
 
     def minimize(self, fun, x0, monitor):
         if self.step_rule == "bb":
@@ -126,14 +132,19 @@ class GradientDescent:
         grad_max = _max_abs(grad)
         if grad_max <= tol:
             return monitor.result("converged", f"max|gradient| = {grad_max:.3e} <= tol", x, J)
-        costs = [J]
-        alpha = float(self.learning_rate)
+        state = self._state
+        if isinstance(state, dict) and state.get("kind") == "GradientDescent.bb":
+            # The last cost is J at x0 again (recomputed: the rows may differ).
+            alpha, costs = state["step"], [*state["costs"][:-1], J]
+        else:
+            alpha, costs = float(self.learning_rate), [J]
+        self._state = {"kind": "GradientDescent.bb", "step": alpha, "costs": costs[-BB_MEMORY:]}
         try:
             for _ in range(self.max_iter):
                 if monitor.interrupt_requested:
                     raise KeyboardInterrupt
                 monitor.begin_iteration()
-                accepted = _armijo_step(fun, x, J, grad, alpha, max(costs[-BB_MEMORY:]))
+                accepted = _armijo_step(fun, x, grad, alpha, max(costs[-BB_MEMORY:]))
                 if accepted is None:
                     return monitor.result(
                         "stopped",
@@ -146,6 +157,8 @@ class GradientDescent:
                 alpha = _bb_step(x_new - x, grad_new - grad, alpha)
                 x, J, grad = x_new, J_new, grad_new
                 costs.append(J)
+                del costs[:-BB_MEMORY]
+                self._state = {"kind": "GradientDescent.bb", "step": alpha, "costs": list(costs)}
                 grad_max = _max_abs(grad)
                 stop = monitor.iteration(x, J, grad_max)
                 if grad_max <= tol:
@@ -157,7 +170,7 @@ class GradientDescent:
         return monitor.result("max_iter", f"max|gradient| = {grad_max:.3e} > tol = {tol:g}")
 
 
-def _armijo_step(fun, x, J, grad, alpha, reference):
+def _armijo_step(fun, x, grad, alpha, reference):
     """``(x_new, J_new, gradient_new, alpha)``: ``x - alpha * gradient`` with alpha halved
     until ``J_new <= reference - ARMIJO_C * alpha * |gradient|^2``; None if it never passes.
     """
