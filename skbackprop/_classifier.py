@@ -958,6 +958,9 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             return
         if self.standardize:
             self.feature_mean_, self.feature_scale_ = _standardize.moments(X, sample_weight)
+            _standardize.check_fold_precision(
+                self.feature_mean_, self.feature_scale_, X.dtype, stacklevel=5
+            )
         else:
             self.feature_mean_ = self.feature_scale_ = None
 

@@ -850,6 +850,9 @@ def fit(estimator, X, y, sample_weight=None, X_val=None, y_val=None, sample_weig
         estimator.feature_mean_, estimator.feature_scale_ = _standardize.chunked_moments(
             X, weights, exponent
         )
+        _standardize.check_fold_precision(
+            estimator.feature_mean_, estimator.feature_scale_, X.dtype, stacklevel=3
+        )
     else:
         estimator._set_standardization(None, None, warm)
     rng = check_random_state(estimator.random_state)
