@@ -63,7 +63,7 @@ SOLVERS = {
         clf._learning_rate(),
         max_iter,
         clf.tol,
-        step_rule="bb" if isinstance(clf.learning_rate, str) else "constant",
+        step_rule=clf._gd_step_rule(),
         state=state,
     ),
     "sgd": lambda clf, rng, max_iter, state, rule: SGD(
@@ -598,6 +598,10 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         if _is_int(random_state) and not 0 <= random_state < 2**32:
             raise ValueError(f"random_state must be {allowed}; got {random_state!r}")
         return tuple(sizes)
+
+    def _gd_step_rule(self):
+        """gd's step rule: Barzilai-Borwein steps for "auto", the constant step for a number."""
+        return "bb" if isinstance(self.learning_rate, str) else "constant"
 
     def _learning_rate(self):
         if self.learning_rate == "auto":
@@ -1640,7 +1644,11 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
             )
         stochastic = self.solver in STOCHASTIC_SOLVERS
         curve = facts["curve"]
-        rose = self.solver in DEFAULT_LEARNING_RATES and len(curve) > 1 and curve[-1] > curve[0]
+        # A step that the user chose (not gd's Barzilai-Borwein steps, which adapt).
+        chosen_step = self.solver in DEFAULT_LEARNING_RATES and not (
+            self.solver == "gd" and self._gd_step_rule() == "bb"
+        )
+        rose = chosen_step and len(curve) > 1 and curve[-1] > curve[0]
         also = f"; {facts['scale']} also helps" if facts["scale"] else ""
         if result.status == "max_iter" and self.tol > 0 and not incremental and rose:
             warnings.warn(
@@ -1664,7 +1672,8 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
                     f"tol={self.tol:g} ({result.message})"
                 )
                 advice = (
-                    "increase max_iter or learning_rate, or try solver='L-BFGS-B'"
+                    f"increase max_iter{' or learning_rate' if chosen_step else ''}, or try "
+                    "solver='L-BFGS-B'"
                     if self.solver == "gd"
                     else "increase max_iter"
                 )
