@@ -185,10 +185,12 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
     naming the remedy of the cause it found, and a first step that diverges is
     an error.
 
-    The defaults (tanh hidden units, softmax outputs, step 1.0, ``tol=3e-4``,
+    The defaults (tanh hidden units, softmax outputs, gd with Barzilai-Borwein
+    steps, ``reg_lambda=0.7``, ``tol=1e-4``, early stopping from 2,000 rows,
     standardised training) reach scikit-learn's default ``MLPClassifier``
-    accuracy; the seed's network is ``activation="sigmoid",
-    output_activation="sigmoid", learning_rate=0.5, standardize=False``.
+    accuracy and log-loss on small data sets (docs/benchmarks.md); the seed's
+    network is ``activation="sigmoid", output_activation="sigmoid",
+    learning_rate=0.5, standardize=False``.
 
     On scikit-learn >= 1.9 it takes scikit-learn's callbacks (``set_callbacks``,
     ``sklearn.callback``): each iteration (epoch for sgd and adam) of every solver
@@ -247,7 +249,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         Maximum number of evaluations of ``J`` by the scipy methods (checked
         at the end of each iteration; "L-BFGS-B" and "TNC" also hand it to
         scipy). Reaching it gives a ConvergenceWarning. Must be >= 1.
-    tol : float, default=3e-4
+    tol : float, default=1e-4
         Stopping tolerance. gd and the scipy methods stop when the largest
         absolute component of the gradient is at most ``tol``; sgd and adam stop
         when the epoch loss has not improved by ``tol`` for more than
@@ -438,7 +440,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseEstimator):
         learning_rate="auto",
         max_iter=5000,
         max_fun=15000,
-        tol=3e-4,
+        tol=1e-4,
         batch_size="auto",
         shuffle=True,
         learning_rate_schedule="constant",

@@ -220,14 +220,14 @@ def _iterates(fun, max_iter, learning_rate, x0=None):
 
 def test_bb_steps_follow_their_formula():
     # Step 1 is learning_rate (accepted: it lowers J enough); step 2 is s's / s'y,
-    # which on a quadratic is s's / s'As.
+    # which on a quadratic is s's / s'As, rounded to the nearest power of two.
     x0 = np.zeros(3)
     result, seen = _iterates(scaled_quadratic, 2, 0.05, x0)
     g0 = scaled_quadratic(x0)[1]
     x1 = x0 - 0.05 * g0
     np.testing.assert_allclose(seen[0][0], x1, rtol=1e-15)
     s = x1 - x0
-    alpha = (s @ s) / (s @ (SCALES * s))
+    alpha = 2.0 ** np.round(np.log2((s @ s) / (s @ (SCALES * s))))
     np.testing.assert_allclose(seen[1][0], x1 - alpha * scaled_quadratic(x1)[1], rtol=1e-14)
     assert result.loss_curve == pytest.approx([loss for _, loss in seen], rel=1e-15)
 

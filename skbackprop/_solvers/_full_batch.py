@@ -41,13 +41,15 @@ class GradientDescent:
       "diverged".
     - "bb": Barzilai and Borwein's step ``alpha_k = s's / s'y`` (``s`` the last
       step, ``y`` the change of the gradient; ``learning_rate`` first, and the
-      previous step where ``s'y <= 0``), halved until the cost is at most the
-      largest of the last ``BB_MEMORY`` costs minus ``ARMIJO_C * alpha_k *
-      |gradient|^2`` (Raydan's nonmonotone line search, 1997). The cost may
-      rise for a few steps but never above that window, so it cannot diverge;
-      a step halved ``MAX_HALVINGS`` times without passing ends the descent
-      with status "stopped". Each step costs one evaluation of ``J`` and its
-      gradient, and one more per halving.
+      previous step where ``s'y <= 0``) rounded to the nearest power of two, so
+      that the rounding errors of ``s`` and ``y`` do not change it (equivalent
+      data, such as weighted and repeated rows, give the same steps), halved
+      until the cost is at most the largest of the last ``BB_MEMORY`` costs
+      minus ``ARMIJO_C * alpha_k * |gradient|^2`` (Raydan's nonmonotone line
+      search, 1997). The cost may rise for a few steps but never above that
+      window, so it cannot diverge; a step halved ``MAX_HALVINGS`` times
+      without passing ends the descent with status "stopped". Each step costs
+      one evaluation of ``J`` and its gradient, and one more per halving.
 
     Stops when ``max|gradient| <= tol`` or after ``max_iter`` steps. The
     constant rule has no state between fits: a warm start continues from the
@@ -189,11 +191,16 @@ def _armijo_step(fun, x, grad, alpha, reference):
 
 
 def _bb_step(s, y, previous):
-    """Barzilai and Borwein's ``s's / s'y``, or ``previous`` where ``s'y <= 0`` (in float64)."""
+    """Barzilai and Borwein's ``s's / s'y`` to the nearest power of two (in float64).
+
+    ``previous`` where ``s'y <= 0`` (no positive curvature along ``s``).
+    """
     s, y = s.astype(np.float64), y.astype(np.float64)
     sy = float(s @ y)
     step = float(s @ s) / sy if sy > 0 else previous
-    return step if np.isfinite(step) and step > 0 else previous
+    if not (np.isfinite(step) and step > 0):
+        return previous
+    return float(np.ldexp(1.0, int(np.round(np.log2(step)))))
 
 
 class _MaxIterReached(Exception):
