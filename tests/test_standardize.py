@@ -44,13 +44,10 @@ def test_equals_a_standard_scaler_pipeline(solver):
 def test_sparse_equals_dense(solver):
     X, y = _wine()
     X[X < np.median(X, axis=0)] = 0.0  # sparse enough to matter, and not centred
-    # gd's constant step: Barzilai-Borwein steps (learning_rate="auto") amplify
-    # the rounding of the two computations (5e-10 apart after 40 steps).
-    params = {"solver": solver, "learning_rate": 1.0 if solver == "gd" else "auto"}
-    dense = _fit(X, y, **params)
+    dense = _fit(X, y, solver=solver)
     rows = sparse.csr_matrix(X)
     data = rows.data.copy()
-    fitted = _fit(rows, y, **params)
+    fitted = _fit(rows, y, solver=solver)
     assert_array_equal(rows.data, data)  # X untouched
     assert_allclose(fitted.predict_proba(rows), dense.predict_proba(X), rtol=0, atol=1e-10)
     assert_allclose(fitted.feature_mean_, dense.feature_mean_, rtol=1e-12)
