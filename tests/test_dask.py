@@ -257,7 +257,7 @@ def test_the_learned_nothing_check_says_what_it_says_in_memory(client):
     # count where they lie.
     X, y = load_wine(return_X_y=True)
     X, y = np.tile(X, (25, 1)), np.tile(y, 25)
-    clf = net(activation="sigmoid", solver="L-BFGS-B", standardize=False)
+    clf = net(activation="sigmoid", solver="L-BFGS-B", standardize=False, reg_lambda=1e-4)
     messages = []
     for data in ((X, y), (da.from_array(X, chunks=333), da.from_array(y, chunks=333))):
         with pytest.warns(ConvergenceWarning) as record:
