@@ -156,8 +156,13 @@ class GradientDescent:
                         J,
                     )
                 x_new, J_new, grad_new, alpha = accepted
-                alpha = _bb_step(x_new - x, grad_new - grad, alpha)
+                old_x, old_grad = x, grad
                 x, J, grad = x_new, J_new, grad_new
+                # -s and -y in the old buffers (the same ratio): no new ones.
+                old_x -= x
+                old_grad -= grad
+                alpha = _bb_step(old_x, old_grad, alpha)
+                del old_x, old_grad
                 costs.append(J)
                 del costs[:-BB_MEMORY]
                 self._state = {"kind": "GradientDescent.bb", "step": alpha, "costs": list(costs)}
@@ -176,11 +181,13 @@ def _armijo_step(fun, x, grad, alpha, reference):
     """``(x_new, J_new, gradient_new, alpha)``: ``x - alpha * gradient`` with alpha halved
     until ``J_new <= reference - ARMIJO_C * alpha * |gradient|^2``; None if it never passes.
     """
-    squared = float(np.dot(grad.astype(np.float64), grad))
+    squared = float(np.dot(grad, grad))
+    x_new = np.empty_like(x)
     for _ in range(MAX_HALVINGS + 1):
         # A huge step overflows to inf: a failed trial, not a warning.
         with np.errstate(over="ignore", invalid="ignore"):
-            x_new = x - alpha * grad
+            np.multiply(grad, -alpha, out=x_new)
+            x_new += x
         if np.isfinite(x_new).all():
             J_new, grad_new = fun(x_new)
             J_new = float(J_new)
@@ -191,13 +198,13 @@ def _armijo_step(fun, x, grad, alpha, reference):
 
 
 def _bb_step(s, y, previous):
-    """Barzilai and Borwein's ``s's / s'y`` to the nearest power of two (in float64).
+    """Barzilai and Borwein's ``s's / s'y`` to the nearest power of two.
 
     ``previous`` where ``s'y <= 0`` (no positive curvature along ``s``).
     """
-    s, y = s.astype(np.float64), y.astype(np.float64)
-    sy = float(s @ y)
-    step = float(s @ s) / sy if sy > 0 else previous
+    with np.errstate(over="ignore", invalid="ignore"):
+        sy = float(s @ y)
+        step = float(s @ s) / sy if sy > 0 else previous
     if not (np.isfinite(step) and step > 0):
         return previous
     return float(np.ldexp(1.0, int(np.round(np.log2(step)))))
