@@ -211,6 +211,13 @@ class BaseBackprop(BaseEstimator):
                 "an int >= 1 or np.inf",
             ),
             ("verbose", self.verbose, _is_int_or_bool, lambda v: v >= 0, "an int >= 0"),
+            (
+                "early_stopping",
+                self.early_stopping,
+                lambda v: _is_bool(v) or v == "auto",
+                lambda v: True,
+                "a bool or 'auto'",
+            ),
         ]
         checks += [
             (name, getattr(self, name), _is_bool, lambda v: True, "a bool")
@@ -218,7 +225,6 @@ class BaseBackprop(BaseEstimator):
                 "warm_start",
                 "shuffle",
                 "nesterovs_momentum",
-                "early_stopping",
                 "standardize",
             )
         ]
@@ -360,7 +366,7 @@ class BaseBackprop(BaseEstimator):
     @with_callbacks
     def _partial_fit(self, X, y, classes, sample_weight):
         hidden = self._check_params()
-        if self.early_stopping:
+        if self.early_stopping is True:  # "auto" is off for partial_fit
             # As MLPClassifier: one call is one epoch over its own rows.
             raise ValueError(
                 "partial_fit does not support early_stopping=True: each call is one epoch "
@@ -400,6 +406,7 @@ class BaseBackprop(BaseEstimator):
             lambda: _standardize.moments(X, sample_weight),
             warm=not first,
             incremental=not first,
+            dtype=X.dtype,
         )
         targets = _data.targets_of(
             head, (codes, classes, unit_class, multilabel), sample_weight, previous

@@ -52,10 +52,12 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseBackprop):
     naming the remedy of the cause it found, and a first step that diverges is
     an error.
 
-    The defaults (tanh hidden units, softmax outputs, step 1.0, ``tol=3e-4``,
+    The defaults (tanh hidden units, softmax outputs, gd with Barzilai-Borwein
+    steps, ``reg_lambda=0.7``, ``tol=1e-4``, early stopping from 2,000 rows,
     standardised training) reach scikit-learn's default ``MLPClassifier``
-    accuracy; the seed's network is ``activation="sigmoid",
-    output_activation="sigmoid", learning_rate=0.5, standardize=False``.
+    accuracy and log-loss on small data sets (docs/benchmarks.md); the seed's
+    network is ``activation="sigmoid", output_activation="sigmoid",
+    learning_rate=0.5, standardize=False``.
 
     On scikit-learn >= 1.9 it takes scikit-learn's callbacks (``set_callbacks``,
     ``sklearn.callback``): each iteration (epoch for sgd and adam) of every solver
@@ -81,11 +83,14 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseBackprop):
         ``"sgd"`` and ``"adam"`` take mini-batch steps of ``batch_size`` rows
         (and offer :meth:`partial_fit`); the others are the
         ``scipy.optimize.minimize`` methods of that name.
-    reg_lambda : float, default=1e-4
+    reg_lambda : float, default=0.7
         Regularisation strength lambda: ``J`` adds ``reg_lambda / (2 m)`` times
         the squared non-bias weights, ``m`` the total sample weight. Must be
-        >= 0. Every solver minimises the same ``J``: a mini-batch gradient is an
-        unbiased estimate of the full one, with the penalty of all ``m`` rows.
+        >= 0. The default keeps the probabilities of a small data set from
+        growing overconfident (docs/benchmarks.md, "First touch"); its effect
+        fades as ``m`` grows. Every solver minimises the same ``J``: a
+        mini-batch gradient is an unbiased estimate of the full one, with the
+        penalty of all ``m`` rows.
         This is ``alpha`` of scikit-learn's ``MLPClassifier`` for full batches
         only (gd and the scipy methods, its "lbfgs", or one mini-batch of all
         rows): with mini-batches of ``b`` rows ``MLPClassifier`` adds
@@ -112,7 +117,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseBackprop):
         Maximum number of evaluations of ``J`` by the scipy methods (checked
         at the end of each iteration; "L-BFGS-B" and "TNC" also hand it to
         scipy). Reaching it gives a ConvergenceWarning. Must be >= 1.
-    tol : float, default=3e-4
+    tol : float, default=1e-4
         Stopping tolerance. gd and the scipy methods stop when the largest
         absolute component of the gradient is at most ``tol``; sgd and adam stop
         when the epoch loss has not improved by ``tol`` for more than
@@ -138,14 +143,19 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseBackprop):
         Decay rates of adam's moment estimates, in [0, 1).
     epsilon : float, default=1e-8
         Adam's numerical-stability term. Must be > 0.
-    early_stopping : bool, default=False
+    early_stopping : bool or "auto", default="auto"
         Hold out ``validation_fraction`` of the training rows (stratified,
         seeded by ``random_state``), stop when their loss has not improved for
         more than ``n_iter_no_change`` iterations, and keep the weights where it
-        was lowest. Works with every solver; passing ``X_val`` and ``y_val`` to
-        :meth:`fit` implies it, on that set. Under ``warm_start`` the
-        validation curves and the best weights so far carry over, as in
-        ``MLPClassifier``. :meth:`partial_fit` raises a ValueError with it.
+        was lowest. "auto" does so for ``solver="gd"`` when at least 200 rows
+        are held out (2,000 rows at the default ``validation_fraction``), and
+        trains on all rows otherwise (fewer validation rows are too noisy to
+        stop on) or where the rows cannot be split (a class with one row): gd
+        run to its tolerance overfits noisy labels. Works with every solver;
+        passing ``X_val`` and ``y_val`` to :meth:`fit` implies it, on that
+        set. Under ``warm_start`` the validation curves and the best weights
+        so far carry over, as in ``MLPClassifier``. :meth:`partial_fit` raises
+        a ValueError with True ("auto" is off there).
     validation_fraction : float, default=0.1
         Share of the training rows held out by ``early_stopping``, in (0, 1).
     n_iter_no_change : int or np.inf, default=10
@@ -262,12 +272,12 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseBackprop):
         activation="tanh",
         output_activation="auto",
         solver="gd",
-        reg_lambda=1e-4,
+        reg_lambda=0.7,
         class_weight=None,
         learning_rate="auto",
         max_iter=5000,
         max_fun=15000,
-        tol=3e-4,
+        tol=1e-4,
         batch_size="auto",
         shuffle=True,
         learning_rate_schedule="constant",
@@ -277,7 +287,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseBackprop):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         epsilon_init=None,

@@ -252,21 +252,30 @@ class MemoryRows:
                 y_val, sample_weight_val, targets, per_class
             )
             return X_val, codes_val, sample_weight_val
-        if not est.early_stopping:
+        if not _training.early_stopping_on(est, self.X.shape[0]):
             return None
-        self.X, targets.codes, self.sample_weight, validation = split_rows(
-            est.validation_fraction,
-            self.X,
-            targets.codes,
-            self.sample_weight,
-            rng,
-            classes=targets.classes,
+        split = held_out_split(
+            est, self.X, targets.codes, self.sample_weight, rng, classes=targets.classes
         )
+        if split is None:
+            return None
+        self.X, targets.codes, self.sample_weight, validation = split
         return validation
 
     @staticmethod
     def train(est, head, session):
         return _training.train(est, head, session)
+
+
+def held_out_split(est, X, codes, sample_weight, rng, classes=None):
+    """:func:`split_rows` of ``validation_fraction``, or None where ``early_stopping="auto"``
+    cannot split the rows (it then trains on all of them)."""
+    try:
+        return split_rows(est.validation_fraction, X, codes, sample_weight, rng, classes=classes)
+    except ValueError:
+        if isinstance(est.early_stopping, str):  # "auto"
+            return None
+        raise
 
 
 def session(est, head, source, hidden):
@@ -280,7 +289,9 @@ def session(est, head, source, hidden):
     n_outputs = len(classes) if classes is not None else codes.shape[1]
     warm = est.warm_start and hasattr(est, "thetas_")
     _training.check_kind(est, source.multilabel, warm)
-    _training.set_standardization(est, lambda: source.moments(source.X, sample_weight), warm)
+    _training.set_standardization(
+        est, lambda: source.moments(source.X, sample_weight), warm, dtype=source.X.dtype
+    )
     if warm:
         # The output units keep their order, and sgd and adam their state
         # (initial_thetas checks that the previous fit can be continued).

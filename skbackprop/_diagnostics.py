@@ -202,7 +202,11 @@ def _status_message(est, result, ending, facts, why):
     stochastic = est.solver in STOCHASTIC_SOLVERS
     lr = step_size(est.solver, est.learning_rate)
     curve = facts["curve"]
-    rose = est.solver in DEFAULT_LEARNING_RATES and len(curve) > 1 and curve[-1] > curve[0]
+    # A step that the user chose (not gd's Barzilai-Borwein steps, which adapt).
+    chosen_step = est.solver in DEFAULT_LEARNING_RATES and not (
+        est.solver == "gd" and isinstance(est.learning_rate, str)
+    )
+    rose = chosen_step and len(curve) > 1 and curve[-1] > curve[0]
     also = f"; {facts['scale']} also helps" if facts["scale"] else ""
     status, incremental = result.status, ending.incremental
     if status == "max_iter" and est.tol > 0 and not incremental and rose:
@@ -225,7 +229,8 @@ def _status_message(est, result, ending, facts, why):
                 f"tol={est.tol:g} ({result.message})"
             )
             advice = (
-                "increase max_iter or learning_rate, or try solver='L-BFGS-B'"
+                f"increase max_iter{' or learning_rate' if chosen_step else ''}, or try "
+                "solver='L-BFGS-B'"
                 if est.solver == "gd"
                 else "increase max_iter"
             )

@@ -30,7 +30,30 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["CallbackBridge", "Monitor", "SolverResult", "ValidationStopping"]
+__all__ = [
+    "CallbackBridge",
+    "Monitor",
+    "SolverResult",
+    "ValidationStopping",
+    "early_stopping_applies",
+]
+
+# early_stopping="auto" holds out rows for gd only when at least this many are
+# held out: fewer give a validation loss too noisy to stop on, and cost the
+# training set more than the overfitting they prevent.
+AUTO_MIN_VALIDATION_ROWS = 200
+
+
+def early_stopping_applies(early_stopping, solver, n_samples, validation_fraction):
+    """Whether a fit of ``n_samples`` rows holds out ``validation_fraction`` of them.
+
+    ``early_stopping`` True or False decides; "auto" is True for full-batch
+    gradient descent (``solver == "gd"``) when ``n_samples * validation_fraction``
+    is at least :data:`AUTO_MIN_VALIDATION_ROWS`, False otherwise.
+    """
+    if isinstance(early_stopping, str):  # "auto"
+        return solver == "gd" and n_samples * validation_fraction >= AUTO_MIN_VALIDATION_ROWS
+    return bool(early_stopping)
 
 
 @dataclass

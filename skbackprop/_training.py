@@ -18,7 +18,7 @@ from scipy import sparse
 from . import _diagnostics, _heads, _standardize, _validation, engine
 from ._blocks import one_blas_thread
 from ._callbacks import fit_tasks
-from ._monitor import Monitor, ValidationStopping
+from ._monitor import Monitor, ValidationStopping, early_stopping_applies
 from ._params import layout
 from ._solvers import (
     SCIPY_METHODS,
@@ -49,8 +49,13 @@ def _stochastic_kwargs(est, rng, max_iter, state, training_rule):
 
 # solver name -> factory(estimator, rng, max_iter, state, training_rule)
 SOLVERS = {
+    # learning_rate="auto": Barzilai-Borwein steps; a number: the seed's constant step.
     "gd": lambda est, rng, max_iter, state, rule: GradientDescent(
-        step_size("gd", est.learning_rate), max_iter, est.tol
+        step_size("gd", est.learning_rate),
+        max_iter,
+        est.tol,
+        step_rule=gd_step_rule(est.learning_rate),
+        state=state,
     ),
     "sgd": lambda est, rng, max_iter, state, rule: SGD(
         step_size("sgd", est.learning_rate),
@@ -78,6 +83,18 @@ SOLVERS.update(
         for method in SCIPY_METHODS
     }
 )
+
+
+def gd_step_rule(learning_rate):
+    """gd's step rule: Barzilai-Borwein steps for "auto", the constant step for a number."""
+    return "bb" if isinstance(learning_rate, str) else "constant"
+
+
+def early_stopping_on(est, n_samples):
+    """Whether a fit of ``n_samples`` rows holds out validation rows (``early_stopping``)."""
+    return early_stopping_applies(
+        est.early_stopping, est.solver, n_samples, est.validation_fraction
+    )
 
 
 @dataclass
@@ -399,7 +416,7 @@ def kept_standardized_weights(est, layer_sizes, targets):
     return x
 
 
-def set_standardization(est, measure, warm, incremental=False):
+def set_standardization(est, measure, warm, incremental=False, dtype=None):
     """Set ``feature_mean_`` and ``feature_scale_``: frozen by a continued fit.
 
     A fresh fit with ``standardize=True`` measures them with ``measure()`` (on
@@ -419,6 +436,13 @@ def set_standardization(est, measure, warm, incremental=False):
         return
     if est.standardize:
         est.feature_mean_, est.feature_scale_ = measure()
+        if dtype is not None:  # float32 weights may not hold the fold of some columns
+            _standardize.check_fold_precision(
+                est.feature_mean_,
+                est.feature_scale_,
+                dtype,
+                stacklevel=_validation.caller_stacklevel(),
+            )
     else:
         est.feature_mean_ = est.feature_scale_ = None
 

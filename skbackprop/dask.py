@@ -44,7 +44,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _standardize, _targets, _training
 from ._blocks import one_blas_thread, thread_budget
-from ._data import check_validation_set, split_rows
+from ._data import check_validation_set, held_out_split
 from ._heads import hidden_units
 from ._loss import NetworkLoss, penalty_scale
 from ._params import check_layer_sizes, layer_sizes_of
@@ -866,8 +866,10 @@ class DaskChunks:
         if self.rows_val is not None:
             X_val, y_val, weights_val = self.rows_val
             self.rows_val = (X_val, _codes_of(y_val, targets), weights_val)
-        elif est.early_stopping:
-            self.rows, self.rows_val = _held_out(self.client, est, self.rows, targets, rng)
+        elif _training.early_stopping_on(est, self.rows.X.shape[0]):
+            held = _held_out(self.client, est, self.rows, targets, rng)
+            if held is not None:
+                self.rows, self.rows_val = held
         return None
 
     def train(self, est, head, session):
@@ -1025,15 +1027,13 @@ def _held_out(client, estimator, rows, targets, rng):
         strata, weights_memory = np.zeros((X.shape[0], 1)), dask.compute(weights)[0]
     else:
         strata, weights_memory = dask.compute(codes, weights)
-    train, _, _, (val, _, _) = split_rows(
-        estimator.validation_fraction,
-        np.arange(X.shape[0]),
-        strata,
-        weights_memory,
-        rng,
-        classes=targets.classes,
+    split = held_out_split(
+        estimator, np.arange(X.shape[0]), strata, weights_memory, rng, classes=targets.classes
     )
     del strata, weights_memory
+    if split is None:  # early_stopping="auto" where the rows cannot be split
+        return None
+    train, _, _, (val, _, _) = split
     # Persisted, neither needs X any longer, and the workers release it.
     rows_val = _persist(client, [None if a is None else a[val] for a in (X, codes, weights)])
     X, codes, weights = _persist(

@@ -275,8 +275,10 @@ def test_same_random_state_same_weights(iris):
 
 def test_warm_start_continues_gradient_descent_exactly(iris):
     X, y = iris
-    full = quiet(BackpropClassifier((5,), max_iter=500, random_state=0)).fit(X, y)
-    warm = quiet(BackpropClassifier((5,), max_iter=300, random_state=0, warm_start=True))
+    # The constant step (the "bb" rule reaches J's rounding floor before 500 steps).
+    params = {"learning_rate": 1.0, "random_state": 0}
+    full = quiet(BackpropClassifier((5,), max_iter=500, **params)).fit(X, y)
+    warm = quiet(BackpropClassifier((5,), max_iter=300, warm_start=True, **params))
     warm.fit(X, y)
     warm.set_params(max_iter=200).fit(X, y)
     for s, t in zip(full.thetas_, warm.thetas_, strict=True):
@@ -337,3 +339,45 @@ def test_sample_weight_changes_the_fit(moons):
     plain = quiet(BackpropClassifier((), max_iter=200, random_state=0)).fit(X, y)
     weighted = quiet(BackpropClassifier((), max_iter=200, random_state=0)).fit(X, y, w)
     assert (weighted.predict(X) == 1).sum() > (plain.predict(X) == 1).sum()
+
+
+# -- early_stopping="auto" -------------------------------------------------------------
+
+
+def _rows(n, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    return X, (X[:, 0] + 0.5 * rng.normal(size=n) > 0).astype(int)
+
+
+@pytest.mark.parametrize(
+    ("n", "params", "held_out"),
+    [
+        (2000, {}, True),  # 200 rows held out: gd stops on them
+        (1999, {}, False),  # 199 would be too few
+        (1000, {"validation_fraction": 0.2}, True),
+        (2000, {"solver": "adam"}, False),  # gd only
+        (2000, {"solver": "L-BFGS-B"}, False),
+        (2000, {"early_stopping": False}, False),
+    ],
+)
+def test_auto_early_stopping_holds_out_rows_for_gd_with_enough_rows(n, params, held_out):
+    X, y = _rows(n)
+    clf = BackpropClassifier((3,), max_iter=3, tol=0, random_state=0, **params).fit(X, y)
+    assert (clf.validation_loss_curve_ is not None) == held_out
+
+
+def test_auto_early_stopping_trains_on_all_rows_that_cannot_be_split():
+    X, y = _rows(2000)
+    y[0] = 2  # a class of one row: no stratified split
+    clf = BackpropClassifier((3,), max_iter=3, tol=0, random_state=0).fit(X, y)
+    assert clf.validation_loss_curve_ is None
+    with pytest.raises(ValueError, match="single row"):
+        clf.set_params(early_stopping=True).fit(X, y)
+
+
+def test_auto_early_stopping_lets_partial_fit_run():
+    X, y = _rows(2000)
+    clf = BackpropClassifier((3,), solver="adam", random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1])
+    assert clf.n_iter_ == 1

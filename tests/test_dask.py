@@ -257,7 +257,7 @@ def test_the_learned_nothing_check_says_what_it_says_in_memory(client):
     # count where they lie.
     X, y = load_wine(return_X_y=True)
     X, y = np.tile(X, (25, 1)), np.tile(y, 25)
-    clf = net(activation="sigmoid", solver="L-BFGS-B", standardize=False)
+    clf = net(activation="sigmoid", solver="L-BFGS-B", standardize=False, reg_lambda=1e-4)
     messages = []
     for data in ((X, y), (da.from_array(X, chunks=333), da.from_array(y, chunks=333))):
         with pytest.warns(ConvergenceWarning) as record:
@@ -520,3 +520,14 @@ def test_dask_collections_are_recognised_without_importing_dask(data):
 def test_a_missing_dependency_names_the_extra():
     with pytest.raises(ImportError, match=r'pip install "skbackprop\[dask\]"'):
         skdask.require(["distributed", "skbackprop_no_such_module"])
+
+
+def test_float32_warns_where_the_fold_loses_precision(client, data):
+    # as in memory (test_standardize): a column far from 0 in float32
+    X, y, _ = data
+    X32 = X.astype(np.float32)
+    X32[:, 1] += np.float32(1e6)
+    (Xd,) = chunked(X32)
+    with pytest.warns(UserWarning, match=r"column 1: mean .*Pass X as float64") as record:
+        net(max_iter=2, tol=0).fit(Xd, y)
+    assert [w.filename for w in record] == [__file__]

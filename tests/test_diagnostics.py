@@ -29,7 +29,9 @@ def _imbalanced():
 
 def test_a_rising_cost_says_decrease_learning_rate_with_the_costs():
     X, y = load_iris(return_X_y=True)  # raw, and not standardised by the fit
-    clf = BackpropClassifier(standardize=False, max_iter=300, random_state=0)
+    clf = BackpropClassifier(
+        standardize=False, reg_lambda=1e-4, learning_rate=1.0, max_iter=300, random_state=0
+    )
     [message] = _messages(clf, X, y)
     # the start is determined; the end of a divergence depends on the rounding
     start, end = map(float, re.search(r"the cost rose from ([\d.]+) to ([\d.]+)", message).groups())
@@ -101,3 +103,13 @@ def test_mlp_classifier_values_name_ours():
     for schedule in ("constant", "invscaling", "adaptive"):
         with pytest.raises(ValueError, match=f"learning_rate_schedule='{schedule}'"):
             BackpropClassifier(learning_rate=schedule).fit(X, y)
+
+
+def test_max_iter_advice_names_learning_rate_only_for_a_chosen_step():
+    # gd's default Barzilai-Borwein steps adapt: more steps, not a larger one.
+    X, y = load_iris(return_X_y=True)
+    [auto] = _messages(BackpropClassifier(max_iter=3, random_state=0), X, y)
+    assert "increase max_iter, or try solver='L-BFGS-B'" in auto
+    assert "learning_rate" not in auto
+    [chosen] = _messages(BackpropClassifier(learning_rate=0.1, max_iter=3, random_state=0), X, y)
+    assert "increase max_iter or learning_rate" in chosen

@@ -574,7 +574,13 @@ def test_single_noisy_mini_batches_are_not_taken_for_divergence():
         n_samples=400, n_features=10, flip_y=0.15, class_sep=2.0, random_state=0
     )
     clf = BackpropClassifier(
-        (50,), solver="adam", learning_rate=0.01, batch_size=1, max_iter=60, random_state=0
+        (50,),
+        solver="adam",
+        learning_rate=0.01,
+        batch_size=1,
+        reg_lambda=1e-4,
+        max_iter=60,
+        random_state=0,
     )
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")

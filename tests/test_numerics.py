@@ -145,7 +145,9 @@ def test_a_single_sample_per_class(solver):
     X = np.array([[0.0, 1.0], [1.0, 0.0], [5.0, 5.0]])
     lr = 0.1 if solver in ("sgd", "adam") else "auto"  # 200 steps of 1e-3 are too short
     clf = _fit_silently(
-        BackpropClassifier((3,), solver=solver, learning_rate=lr, max_iter=200, random_state=0),
+        BackpropClassifier(
+            (3,), solver=solver, learning_rate=lr, reg_lambda=1e-4, max_iter=200, random_state=0
+        ),
         X,
         ["a", "b", "c"],
     )

@@ -15,8 +15,15 @@ from skbackprop import BackpropClassifier
 ESTIMATORS = (
     [
         BackpropClassifier(),
+        # tol=3e-4, the default before 1e-4: on the checks' 15 rows relu's kinks
+        # make L-BFGS-B's path to 1e-4 depend on rounding (weighted and repeated
+        # rows end 4e-4 apart in predict_proba), where the check asks for 1e-7.
         BackpropClassifier(
-            output_activation="softmax", activation="relu", solver="L-BFGS-B", max_iter=200
+            output_activation="softmax",
+            activation="relu",
+            solver="L-BFGS-B",
+            max_iter=200,
+            tol=3e-4,
         ),
     ]
     + [

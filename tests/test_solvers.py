@@ -10,6 +10,7 @@ from skbackprop._monitor import Monitor
 from skbackprop._solvers import SCIPY_METHODS, GradientDescent, ScipyMinimize
 
 SOLVERS = ["gd", *SCIPY_METHODS]
+WITH_BB = [*SOLVERS, "gd-bb"]  # gd-bb: GradientDescent(step_rule="bb")
 
 CENTER = np.array([1.0, -2.0, 3.0])
 
@@ -23,6 +24,8 @@ def quadratic(x):
 def make_solver(name, max_iter=500, tol=1e-8, learning_rate=0.5):
     if name == "gd":
         return GradientDescent(learning_rate, max_iter, tol)
+    if name == "gd-bb":
+        return GradientDescent(learning_rate, max_iter, tol, step_rule="bb")
     return ScipyMinimize(name, max_iter, tol)
 
 
@@ -33,7 +36,7 @@ def _solve(name, fun=quadratic, x0=None, verbose=0, hooks=(), **kw):
     return solver.minimize(fun, x0, monitor)
 
 
-@pytest.mark.parametrize("name", list(SOLVERS))
+@pytest.mark.parametrize("name", WITH_BB)
 def test_solvers_minimise_a_quadratic(name):
     result = _solve(name)
     assert result.status == "converged"
@@ -44,7 +47,7 @@ def test_solvers_minimise_a_quadratic(name):
     assert result.loss_curve[-1] == pytest.approx(result.loss, abs=1e-15)
 
 
-@pytest.mark.parametrize("name", list(SOLVERS))
+@pytest.mark.parametrize("name", WITH_BB)
 def test_solvers_stop_at_max_iter(name):
     def rosenbrock(x):
         a, b = x[0], x[1]
@@ -58,7 +61,7 @@ def test_solvers_stop_at_max_iter(name):
     assert rosenbrock(result.x)[0] == pytest.approx(result.loss)
 
 
-@pytest.mark.parametrize("name", list(SOLVERS))
+@pytest.mark.parametrize("name", WITH_BB)
 def test_converged_means_the_gradient_met_tol(name):
     # A large offset in J stops scipy's own tests on the change in J early
     # (L-BFGS-B and TNC called that success with max|gradient| = 0.77 and 2e-3);
@@ -75,7 +78,7 @@ def test_converged_means_the_gradient_met_tol(name):
     assert result.status in ("converged", "stopped", "max_iter")
 
 
-@pytest.mark.parametrize("name", list(SOLVERS))
+@pytest.mark.parametrize("name", WITH_BB)
 def test_a_cost_not_finite_at_the_start_is_reported(name):
     def overflowing(x):
         return np.inf, np.zeros_like(x)
@@ -148,7 +151,7 @@ def interrupted_value(x):
     return quadratic(x * 1e-3)[0]
 
 
-@pytest.mark.parametrize("name", list(SOLVERS))
+@pytest.mark.parametrize("name", WITH_BB)
 def test_verbose_prints_progress(name, capsys):
     _solve(name, verbose=2)
     out = capsys.readouterr().out
@@ -188,3 +191,115 @@ def test_gradient_descent_rejects_infinite_weights_behind_a_finite_cost():
     assert result.status == "diverged"
     assert np.isfinite(result.x).all()
     assert np.array_equal(result.x, x0)
+
+
+# -- gradient descent's "bb" step rule ------------------------------------------------
+
+SCALES = np.array([1.0, 10.0, 0.1])
+
+
+def scaled_quadratic(x):
+    """J = 1/2 sum(a (x - c)^2): a quadratic whose curvature differs per coordinate."""
+    r = x - CENTER
+    return 0.5 * float(SCALES @ (r * r)), SCALES * r
+
+
+def _iterates(fun, max_iter, learning_rate, x0=None):
+    seen = []
+    result = _solve(
+        "gd-bb",
+        fun,
+        x0=x0,
+        max_iter=max_iter,
+        tol=0.0,
+        learning_rate=learning_rate,
+        hooks=[lambda n, x, loss: seen.append((x.copy(), loss)) and False],
+    )
+    return result, seen
+
+
+def test_bb_steps_follow_their_formula():
+    # Step 1 is learning_rate (accepted: it lowers J enough); step 2 is s's / s'y,
+    # which on a quadratic is s's / s'As, rounded to the nearest power of two.
+    x0 = np.zeros(3)
+    result, seen = _iterates(scaled_quadratic, 2, 0.05, x0)
+    g0 = scaled_quadratic(x0)[1]
+    x1 = x0 - 0.05 * g0
+    np.testing.assert_allclose(seen[0][0], x1, rtol=1e-15)
+    s = x1 - x0
+    alpha = 2.0 ** np.round(np.log2((s @ s) / (s @ (SCALES * s))))
+    np.testing.assert_allclose(seen[1][0], x1 - alpha * scaled_quadratic(x1)[1], rtol=1e-14)
+    assert result.loss_curve == pytest.approx([loss for _, loss in seen], rel=1e-15)
+
+
+def test_bb_halves_a_step_until_the_cost_falls_enough():
+    # From x0 = 0 the step 8 overshoots (J rises); halved to 1 it lands on c.
+    x0 = np.zeros(3)
+    result, seen = _iterates(quadratic, 1, 8.0, x0)
+    np.testing.assert_allclose(seen[0][0], CENTER, rtol=1e-15)
+    assert result.loss == 0.0
+
+
+def test_bb_cost_never_exceeds_the_largest_of_its_last_ten():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    sizes = [4, 5, 3]
+    fun = engine.make_objective(
+        X, np.eye(3)[y], sizes, reg_lambda=1e-4, activation="tanh", output_activation="softmax"
+    )
+    x0 = engine.pack(engine.init_thetas(sizes, 0))
+    result = GradientDescent(1.0, 300, 0.0, step_rule="bb").minimize(fun, x0, Monitor(0, 300))
+    costs = [fun(x0)[0], *result.loss_curve]
+    assert all(costs[k] <= max(costs[max(0, k - 10) : k]) for k in range(1, len(costs)))
+    assert costs[-1] < 0.1 * costs[0]
+    # and it needs far fewer steps than the constant step to the same cost
+    constant = GradientDescent(1.0, 300, 0.0).minimize(fun, x0, Monitor(0, 300))
+    assert result.loss < constant.loss
+
+
+def test_bb_converges_on_a_convex_problem():
+    # Logistic regression (no hidden layer) on standardised iris: convex.
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    fun = engine.make_objective(
+        X, np.eye(3)[y], [4, 3], reg_lambda=1.0, output_activation="softmax"
+    )
+    x0 = np.zeros(15)
+    result = GradientDescent(1.0, 2000, 1e-10, step_rule="bb").minimize(fun, x0, Monitor(0, 2000))
+    assert result.status == "converged"
+    assert np.abs(fun(result.x)[1]).max() <= 1e-10
+
+
+def test_bb_stops_when_no_step_lowers_the_cost():
+    # A cost that cannot fall along its (wrong) gradient: "stopped", at x0.
+    def flat(x):
+        return 1.0, np.ones_like(x)
+
+    x0 = np.array([1.0, 2.0, 3.0])
+    result = _solve("gd-bb", flat, x0=x0, tol=0.0)
+    assert result.status == "stopped"
+    assert "no step along the gradient lowered the cost" in result.message
+    assert np.array_equal(result.x, x0)
+    assert result.n_iter == 0
+
+
+@pytest.mark.parametrize(("learning_rate", "k", "n_iter"), [(2.0, 2, 0), (2.0, 3, 0), (0.05, 3, 1)])
+def test_bb_interrupted_in_its_line_search_keeps_the_last_accepted_point(learning_rate, k, n_iter):
+    # Evaluation 1 is at x0. With learning_rate 2, x0 - 2 g lands at J = J(x0),
+    # refused at evaluation 2; halved, accepted at 3. With 0.05, evaluation 2 is
+    # accepted and 3 tries the first Barzilai-Borwein step. Ctrl-C comes at k.
+    calls = []
+
+    def interrupted(x):
+        calls.append(x.copy())
+        if len(calls) == k:
+            raise KeyboardInterrupt
+        return scaled_quadratic(x) if learning_rate < 1 else quadratic(x)
+
+    result = _solve("gd-bb", interrupted, learning_rate=learning_rate, tol=0.0)
+    assert result.status == "interrupted"
+    assert result.n_iter == n_iter
+    expected = calls[1] if n_iter else np.zeros(3)
+    np.testing.assert_array_equal(result.x, expected)
+    fun = scaled_quadratic if learning_rate < 1 else quadratic
+    assert result.loss == fun(expected)[0]

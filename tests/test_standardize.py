@@ -98,7 +98,9 @@ def test_sample_weight_weighs_the_moments_and_constant_columns_keep_scale_one():
 def test_off_takes_gradient_steps_on_the_raw_features():
     X, y = _wine()
     X = X / 1000
-    one = BackpropClassifier((5,), standardize=False, max_iter=1, random_state=0).fit(X, y)
+    one = BackpropClassifier(
+        (5,), standardize=False, reg_lambda=1e-4, max_iter=1, random_state=0
+    ).fit(X, y)
     assert one.feature_mean_ is None and one.feature_scale_ is None
     thetas = engine.init_thetas([13, 5, 3], np.random.RandomState(0))
     Y = np.eye(3)[y][:, np.argsort(one._unit_class)]
@@ -275,3 +277,32 @@ def test_x_val_on_another_scale_than_the_training_rows_warns():
         BackpropClassifier((5,), max_iter=5, tol=0.0, random_state=0).fit(
             X[::2], y[::2], X_val=X[1::2], y_val=y[1::2]
         )
+
+
+def _far_column(shift, dtype):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    X[:, 1] += shift
+    return X.astype(dtype), y
+
+
+@pytest.mark.parametrize("fmt", ["dense", "sparse"])
+def test_float32_warns_where_the_fold_loses_precision(fmt):
+    # float32 thetas_ acting on raw X carry about 2**-24 |mean| / std of each
+    # hidden input's weight: 0.25 in the probabilities at 1e6 (against the
+    # standardised computation), which the warning names with its remedy.
+    X, y = _far_column(1e6, np.float32)
+    rows = sparse.csr_matrix(X) if fmt == "sparse" else X
+    clf = BackpropClassifier((4,), max_iter=5, tol=0, random_state=0)
+    with pytest.warns(UserWarning, match=r"column 1: mean 1e\+06.*Pass X as float64") as record:
+        clf.fit(rows, y)
+    assert [w.filename for w in record] == [__file__]
+
+
+@pytest.mark.parametrize(("shift", "dtype"), [(1e6, np.float64), (1e2, np.float32)])
+def test_no_precision_warning_where_the_fold_holds(shift, dtype):
+    X, y = _far_column(shift, dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        BackpropClassifier((4,), max_iter=5, tol=0, random_state=0).fit(X, y)

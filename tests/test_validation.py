@@ -321,7 +321,7 @@ ALLOWED = {
     "learning_rate_schedule": r"one of \['constant', 'invscaling', 'adaptive'\]",
     "shuffle": "a bool",
     "nesterovs_momentum": "a bool",
-    "early_stopping": "a bool",
+    "early_stopping": "a bool or 'auto'",
     "max_iter": "an int >= 1",
     "tol": "a float >= 0",
     "epsilon_init": "a float > 0 or None",
@@ -787,7 +787,9 @@ def test_skops_round_trip(iris_model, tmp_path):
 
 def test_divergence_warns_about_learning_rate_without_runtime_warnings():
     X, y = load_iris(return_X_y=True)  # unscaled on purpose, trained raw
-    clf = BackpropClassifier((5,), learning_rate=30.0, random_state=0, standardize=False)
+    clf = BackpropClassifier(
+        (5,), learning_rate=30.0, reg_lambda=1e-4, random_state=0, standardize=False
+    )
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         warnings.simplefilter("error", RuntimeWarning)
@@ -808,7 +810,7 @@ def test_fit_warnings_point_at_the_caller():
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         # Raw features trained raw: both fits warn.
-        raw = {"random_state": 0, "standardize": False}
+        raw = {"random_state": 0, "standardize": False, "reg_lambda": 1e-4}
         BackpropClassifier((5,), learning_rate=30.0, **raw).fit(X, y)
         BackpropClassifier((5,), solver="L-BFGS-B", **raw).fit(*load_wine(return_X_y=True))
     assert [w.category for w in record] == [ConvergenceWarning] * 2
@@ -831,7 +833,7 @@ def test_a_fit_that_learned_nothing_is_not_reported_as_converged():
     # vanishes at once and it predicts one class (trained raw: standardize=False).
     X, y = load_wine(return_X_y=True)
     clf = BackpropClassifier(
-        activation="sigmoid", solver="L-BFGS-B", random_state=0, standardize=False
+        activation="sigmoid", solver="L-BFGS-B", reg_lambda=1e-4, random_state=0, standardize=False
     )
     with pytest.warns(ConvergenceWarning) as record:
         clf.fit(X, y)
@@ -870,11 +872,13 @@ def test_units_that_saturate_while_fitting_well_learned_something():
 
 
 def test_a_divergence_that_kept_a_useless_model_says_so():
-    # Raw wine with the default step: gd diverges after a few steps, on a model
+    # Raw wine with the constant step 1: gd diverges after a few steps, on a model
     # that predicts one class (trained raw: standardize=False).
     X, y = load_wine(return_X_y=True)
     with pytest.warns(ConvergenceWarning, match=r"diverged .* learned little: it predicts one"):
-        BackpropClassifier(random_state=0, standardize=False).fit(X, y)
+        BackpropClassifier(
+            learning_rate=1.0, reg_lambda=1e-4, random_state=0, standardize=False
+        ).fit(X, y)
 
 
 def test_a_constant_predictor_is_named_in_the_max_iter_warning():

@@ -20,24 +20,59 @@ def _max_abs(grad):
     return float(np.max(np.abs(grad))) if grad.size else 0.0
 
 
-class GradientDescent:
-    """Full-batch gradient descent: ``x := x - learning_rate * gradient``.
+STEP_RULES = ("constant", "bb")
+# The "bb" rule: Armijo's constant, and how many costs back the nonmonotone
+# test looks (Grippo, Lampariello and Lucidi's M; Raydan 1997 takes 10).
+ARMIJO_C = 1e-4
+BB_MEMORY = 10
+# Halvings of one step before the line search gives up (2**-60: below any
+# float's resolution of a step).
+MAX_HALVINGS = 60
 
-    Stops when ``max|gradient| <= tol`` or after ``max_iter`` steps. If the cost
-    becomes non-finite or grows past ``DIVERGENCE_FACTOR`` times its starting
-    value, the step is undone and the descent stops with status "diverged".
-    It has no state between fits: a warm start continues from the weights alone.
+
+class GradientDescent:
+    """Full-batch gradient descent: ``x := x - alpha_k * gradient``.
+
+    ``step_rule`` chooses ``alpha_k``:
+
+    - "constant": ``alpha_k = learning_rate``, the seed's rule. If the cost
+      becomes non-finite or grows past ``DIVERGENCE_FACTOR`` times its
+      starting value, the step is undone and the descent stops with status
+      "diverged".
+    - "bb": Barzilai and Borwein's step ``alpha_k = s's / s'y`` (``s`` the last
+      step, ``y`` the change of the gradient; ``learning_rate`` first, and the
+      previous step where ``s'y <= 0``) rounded to the nearest power of two, so
+      that the rounding errors of ``s`` and ``y`` do not change it (equivalent
+      data, such as weighted and repeated rows, give the same steps), halved
+      until the cost is at most the largest of the last ``BB_MEMORY`` costs
+      minus ``ARMIJO_C * alpha_k * |gradient|^2`` (Raydan's nonmonotone line
+      search, 1997). The cost may rise for a few steps but never above that
+      window, so it cannot diverge; a step halved ``MAX_HALVINGS`` times
+      without passing ends the descent with status "stopped". Each step costs
+      one evaluation of ``J`` and its gradient, and one more per halving.
+
+    Stops when ``max|gradient| <= tol`` or after ``max_iter`` steps. The
+    constant rule has no state between fits: a warm start continues from the
+    weights alone. The "bb" rule's state (:meth:`get_state`, passed back as
+    ``state``) is its next step and its window of costs, so that a continued
+    fit on the same rows takes the steps that one longer fit would have taken.
     """
 
-    def __init__(self, learning_rate=0.5, max_iter=1000, tol=1e-4):
+    def __init__(
+        self, learning_rate=0.5, max_iter=1000, tol=1e-4, step_rule="constant", state=None
+    ):
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.tol = tol
+        self.step_rule = step_rule
+        self._state = state
 
     def get_state(self):
-        return None
+        return self._state if self.step_rule == "bb" else None
 
     def minimize(self, fun, x0, monitor):
+        if self.step_rule == "bb":
+            return self._minimize_bb(fun, x0, monitor)
         tol, learning_rate = self.tol, self.learning_rate
         x = np.array(x0, copy=True)
         J, grad = fun(x)
@@ -86,6 +121,93 @@ class GradientDescent:
                 x[...] = x_prev
             return monitor.result("interrupted", "KeyboardInterrupt", x, J_prev)
         return monitor.result("max_iter", f"max|gradient| = {grad_max:.3e} > tol = {tol:g}")
+
+    def _minimize_bb(self, fun, x0, monitor):
+        """The "bb" rule; ``x`` changes only to an accepted point, so Ctrl-C finds one."""
+        tol = self.tol
+        x = np.array(x0, copy=True)
+        J, grad = fun(x)
+        J = float(J)
+        if not np.isfinite(J):
+            return monitor.result("not_finite", NOT_FINITE_AT_START, x, J)
+        grad = np.array(grad, copy=True)  # fun reuses its gradient buffer
+        grad_max = _max_abs(grad)
+        if grad_max <= tol:
+            return monitor.result("converged", f"max|gradient| = {grad_max:.3e} <= tol", x, J)
+        state = self._state
+        if isinstance(state, dict) and state.get("kind") == "GradientDescent.bb":
+            # The last cost is J at x0 again (recomputed: the rows may differ).
+            alpha, costs = state["step"], [*state["costs"][:-1], J]
+        else:
+            alpha, costs = float(self.learning_rate), [J]
+        self._state = {"kind": "GradientDescent.bb", "step": alpha, "costs": costs[-BB_MEMORY:]}
+        try:
+            for _ in range(self.max_iter):
+                if monitor.interrupt_requested:
+                    raise KeyboardInterrupt
+                monitor.begin_iteration()
+                accepted = _armijo_step(fun, x, grad, alpha, max(costs[-BB_MEMORY:]))
+                if accepted is None:
+                    return monitor.result(
+                        "stopped",
+                        f"no step along the gradient lowered the cost (max|gradient| = "
+                        f"{grad_max:.3e} > tol = {tol:g}): J is flat to its rounding here",
+                        x,
+                        J,
+                    )
+                x_new, J_new, grad_new, alpha = accepted
+                old_x, old_grad = x, grad
+                x, J, grad = x_new, J_new, grad_new
+                # -s and -y in the old buffers (the same ratio): no new ones.
+                old_x -= x
+                old_grad -= grad
+                alpha = _bb_step(old_x, old_grad, alpha)
+                del old_x, old_grad
+                costs.append(J)
+                del costs[:-BB_MEMORY]
+                self._state = {"kind": "GradientDescent.bb", "step": alpha, "costs": list(costs)}
+                grad_max = _max_abs(grad)
+                stop = monitor.iteration(x, J, grad_max)
+                if grad_max <= tol:
+                    return monitor.result("converged", f"max|gradient| = {grad_max:.3e} <= tol")
+                if stop:
+                    return monitor.result("early_stopped", monitor.stop_message())
+        except KeyboardInterrupt:
+            return monitor.result("interrupted", "KeyboardInterrupt", x, J)
+        return monitor.result("max_iter", f"max|gradient| = {grad_max:.3e} > tol = {tol:g}")
+
+
+def _armijo_step(fun, x, grad, alpha, reference):
+    """``(x_new, J_new, gradient_new, alpha)``: ``x - alpha * gradient`` with alpha halved
+    until ``J_new <= reference - ARMIJO_C * alpha * |gradient|^2``; None if it never passes.
+    """
+    squared = float(np.dot(grad, grad))
+    x_new = np.empty_like(x)
+    for _ in range(MAX_HALVINGS + 1):
+        # A huge step overflows to inf: a failed trial, not a warning.
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.multiply(grad, -alpha, out=x_new)
+            x_new += x
+        if np.isfinite(x_new).all():
+            J_new, grad_new = fun(x_new)
+            J_new = float(J_new)
+            if J_new <= reference - ARMIJO_C * alpha * squared and J_new < reference:
+                return x_new, J_new, np.array(grad_new, copy=True), alpha
+        alpha /= 2
+    return None
+
+
+def _bb_step(s, y, previous):
+    """Barzilai and Borwein's ``s's / s'y`` to the nearest power of two.
+
+    ``previous`` where ``s'y <= 0`` (no positive curvature along ``s``).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        sy = float(s @ y)
+        step = float(s @ s) / sy if sy > 0 else previous
+    if not (np.isfinite(step) and step > 0):
+        return previous
+    return float(np.ldexp(1.0, int(np.round(np.log2(step)))))
 
 
 class _MaxIterReached(Exception):
