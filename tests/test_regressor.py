@@ -614,12 +614,6 @@ def test_a_target_in_the_millions_trains_only_when_standardized():
     assert off.score(X, y) < 0.5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the default gd step (learning_rate='auto' -> 1.0) diverges for the squared "
-    "error (diabetes, friedman1, the docstring's sine curve with solver='gd'), in units or "
-    "millions alike",
-)
 def test_a_target_in_the_millions_trains_with_the_defaults():
     X, y = _millions()
     with warnings.catch_warnings():
