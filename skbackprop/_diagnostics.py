@@ -80,6 +80,8 @@ def learned_nothing(est, objective, ends, X, targets):
                 "imbalance" if imbalanced and getattr(est, "class_weight", None) is None else None,
             )
         )
+    if targets.classes is None and not hasattr(objective, "row_counts"):
+        causes += _constant_outputs(est, loss, x, X[::step], targets, step)
     state = "dead (zero)" if loss.activation == "relu" else "saturated"
     for l, (count, count_at_start) in enumerate(
         zip(counts.saturated, counts.at_start, strict=True)
@@ -95,6 +97,34 @@ def learned_nothing(est, objective, ends, X, targets):
                 )
             )
     return causes or None
+
+
+def _constant_outputs(est, loss, x, X, targets, step):
+    """A regression that predicts (nearly) one value while ``y`` varies: ``[(cause, key)]``.
+
+    Its outputs' spread, on the rows ``X`` (every ``step``-th training row),
+    below 1% of the targets' spread, for every output.
+    """
+    Y = np.asarray(targets.matrix(slice(None, None, step)), dtype=np.float64)
+    if len(Y) < 2:
+        return []
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z = np.asarray(loss.logits(x, X), dtype=np.float64)
+        spread, target_spread = Z.std(axis=0), Y.std(axis=0)
+    varying = target_spread > 0
+    if not varying.any() or not np.all(spread[varying] < 0.01 * target_spread[varying]):
+        return []
+    share = float(np.max(spread[varying] / target_spread[varying]))
+    offset = float(np.max(np.abs(Y.mean(axis=0)[varying]) / target_spread[varying]))
+    far = not est.standardize and offset > 10
+    return [
+        (
+            f"it predicts nearly one value for every training row (its spread is {share:.1%} "
+            f"of y's)"
+            + (f", and y's mean lies {offset:.3g} standard deviations from 0" if far else ""),
+            "targets far" if far else None,
+        )
+    ]
 
 
 def divergence_cause(est, penalty_scale, scale_advice=""):
@@ -317,6 +347,8 @@ def remedy(est, causes, facts):
         advice.append('pass class_weight="balanced"')
     if "saturated" in keys:
         advice.append(facts["scale"] or "try a smaller epsilon_init or another activation")
+    if "targets far" in keys:
+        advice.append("standardize the targets (standardize=True)")
     if not advice:
         generic = "try another activation or a smaller epsilon_init"
         if est.solver in DEFAULT_LEARNING_RATES:

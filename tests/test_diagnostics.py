@@ -113,3 +113,25 @@ def test_max_iter_advice_names_learning_rate_only_for_a_chosen_step():
     assert "learning_rate" not in auto
     [chosen] = _messages(BackpropClassifier(learning_rate=0.1, max_iter=3, random_state=0), X, y)
     assert "increase max_iter or learning_rate" in chosen
+
+
+def test_a_regression_that_predicts_one_value_names_standardize_for_far_targets():
+    # Targets a million from 0 with a spread of thousands, trained raw: gradient
+    # descent ends on a constant predictor. The advice names the cause it found.
+    from sklearn.datasets import make_friedman1
+
+    from skbackprop import BackpropRegressor
+
+    X, y = make_friedman1(300, random_state=1)
+    y = 1000 * y + 1e6
+    raw = BackpropRegressor(standardize=False, max_iter=300, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"one value .* standard deviations from 0") as w:
+        raw.fit(X, y)
+    assert "standardize=True" in str(w[0].message)
+    assert np.ptp(raw.predict(X)) < 0.01 * np.std(y)
+    # The remedy: the same fit with standardised targets learns, and says nothing of it.
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        fitted = BackpropRegressor(max_iter=300, random_state=0).fit(X, y)
+    assert not any("one value" in str(r.message) for r in record)
+    assert fitted.score(X, y) > 0.8
