@@ -108,8 +108,10 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseBackprop):
         repeated rows.
     learning_rate : float or "auto", default="auto"
         Step size: alpha of gradient descent, the initial step of sgd and adam.
-        "auto" is 1.0 for "gd" and 0.001 for "sgd" and "adam" (MLPClassifier's
-        ``learning_rate_init``). Unused by the scipy methods. Must be > 0.
+        "auto" gives gd Barzilai-Borwein steps, chosen at each step by a
+        nonmonotone line search (see the user guide's solvers page), and sgd
+        and adam 0.001 (MLPClassifier's ``learning_rate_init``); a number gives gd
+        the seed's constant step. Unused by the scipy methods. Must be > 0.
     max_iter : int, default=5000
         Maximum number of iterations: gradient steps, iterations of the scipy
         method, or epochs (passes over the data) of sgd and adam. Must be >= 1.
