@@ -15,16 +15,24 @@ so ``row_scale = w / sum(w)`` and ``reg_scale = lambda / sum(w)`` give the cost
 :func:`scales` computes both, once, from the sample weights.
 """
 
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 from scipy import sparse
+from scipy.linalg import blas
 
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_LOSSES, SATURATED
 from ._blocks import Buffers, block_rows, n_parts, part_ranges
-from ._params import check_layer_sizes, layout, penalty_mask, views
-from ._validation import check_names, check_reg_lambda, check_sample_weight, scale_weights
+from ._params import check_layer_sizes, layout, views
+from ._validation import (
+    all_finite,
+    check_names,
+    check_reg_lambda,
+    check_sample_weight,
+    scale_weights,
+)
 
 
 def scales(sample_weight, m, reg_lambda, dtype):
@@ -145,6 +153,11 @@ def _data_term(thetas, X, Y, y_total, row_scale, start, stop, block, buf, grads,
     return total
 
 
+def _axpy(y):
+    """BLAS ``axpy`` (``y += a x`` in place) for the dtype of ``y``."""
+    return blas.saxpy if y.dtype == np.float32 else blas.daxpy
+
+
 class NetworkLoss:
     """The cost ``J`` of one network architecture, on the rows each call brings.
 
@@ -188,12 +201,11 @@ class NetworkLoss:
         self.block_rows = block_rows
         self._layout = layout(self.layer_sizes)
         self.n_params = self._layout[-1][1]
-        self._penalised = None
         self._fns = (*HIDDEN_ACTIVATIONS[activation], OUTPUT_LOSSES[output_activation])
         self._buffers = {}  # worker -> Buffers
         self._grad_flats = []  # one gradient vector per part
         self._grad_views = []
-        self._theta_views = []  # (flat, views) of the last two weight vectors
+        self._theta_views = []  # (flat, views) of the last four vectors (weights, gradients)
         self._pool = None
         self._pool_pid = None
         self._plans = {}  # rows -> plan: mini-batches ask for the same few sizes
@@ -201,17 +213,31 @@ class NetworkLoss:
     # -- pieces -----------------------------------------------------------------
 
     def penalty(self, theta_flat, reg_scale, grad=None):
-        """``reg_scale / 2 * sum Theta[:, 1:] ** 2``; adds ``reg_scale * Theta[:, 1:]`` to grad."""
+        """``reg_scale / 2 * sum Theta[:, 1:] ** 2``; adds ``reg_scale * Theta[:, 1:]`` to grad.
+
+        The gradient term is one BLAS ``axpy`` over the whole vector, the bias
+        entries of ``grad`` put back afterwards (exactly: they are copied, not
+        subtracted). The value is the squared norm of all the weights less
+        that of the biases, unless the biases hold most of it, where that
+        difference would lose digits: then it is summed over the weights alone.
+        """
         if not reg_scale:
             return 0.0
-        if self._penalised is None:
-            self._penalised = penalty_mask(self.layer_sizes, self.dtype)
-        weights = theta_flat * self._penalised
-        J = 0.5 * reg_scale * float(weights @ weights)
+        theta_flat = np.ascontiguousarray(theta_flat)
+        thetas = self._thetas(theta_flat)
+        total = float(theta_flat @ theta_flat)
+        biases = sum(float(theta[:, 0] @ theta[:, 0]) for theta in thetas)
+        if math.isfinite(total) and biases <= 0.5 * total:
+            squares = total - biases
+        else:
+            squares = sum(float(np.vdot(theta[:, 1:], theta[:, 1:])) for theta in thetas)
         if grad is not None:
-            weights *= reg_scale
-            grad += weights
-        return J
+            grads = self._thetas(grad)
+            grad_biases = [g[:, 0].copy() for g in grads]
+            _axpy(grad)(theta_flat, grad, a=reg_scale)
+            for g, saved in zip(grads, grad_biases, strict=True):
+                g[:, 0] = saved
+        return 0.5 * reg_scale * squares
 
     def _thetas(self, theta_flat):
         # Solvers pass the same one or two vectors again and again: keep their
@@ -220,7 +246,7 @@ class NetworkLoss:
             if flat is theta_flat:
                 return thetas
         thetas = views(theta_flat, self._layout)
-        self._theta_views = [(theta_flat, thetas), *self._theta_views[:1]]
+        self._theta_views = [(theta_flat, thetas), *self._theta_views[:3]]
         return thetas
 
     def _worker_buffers(self, worker, block, sparse_input=False):
@@ -321,33 +347,53 @@ class NetworkLoss:
             A buffer of this loss, overwritten by the next call.
         """
         # A float64 weight beyond float32's range becomes inf, and J = inf below.
-        with np.errstate(over="ignore"):
+        # Weights far out along a line search can overflow a product: that is
+        # reported as J = inf, which solvers treat as "worse", not as a warning.
+        with np.errstate(over="ignore", invalid="ignore"):
             theta_flat = np.asarray(theta_flat, dtype=self.dtype)
-        if theta_flat.shape != (self.n_params,):
-            raise ValueError(
-                f"theta_flat must have shape ({self.n_params},); got {theta_flat.shape}"
-            )
-        m = X.shape[0]
-        sparse_input = sparse.issparse(X)
-        block, ranges, n_threads = self.plan(m, sparse_input)
-        grad_flats = self._part_grads(len(ranges)) if need_grad else []
-        if any(np.may_share_memory(theta_flat, flat) for flat in grad_flats):
-            # Weights read while the gradient is written: e.g. a returned gradient
-            # passed back in.
-            theta_flat = theta_flat.copy()
-        thetas = self._thetas(theta_flat)
+            if theta_flat.shape != (self.n_params,):
+                raise ValueError(
+                    f"theta_flat must have shape ({self.n_params},); got {theta_flat.shape}"
+                )
+            m = X.shape[0]
+            sparse_input = sparse.issparse(X)
+            block, ranges, n_threads = self.plan(m, sparse_input)
+            grad_flats = self._part_grads(len(ranges)) if need_grad else []
+            if any(np.may_share_memory(theta_flat, flat) for flat in grad_flats):
+                # Weights read while the gradient is written: e.g. a returned gradient
+                # passed back in.
+                theta_flat = theta_flat.copy()
+            thetas = self._thetas(theta_flat)
+            args = (X, Y, y_total, row_scale)
+            if len(ranges) == 1:  # a mini-batch, a small data set: no threads, one part
+                J = _data_term(
+                    thetas,
+                    *args,
+                    *ranges[0],
+                    block,
+                    self._worker_buffers(0, block, sparse_input),
+                    self._grad_views[0] if need_grad else None,
+                    self._fns,
+                    fixed_input,
+                )
+            else:
+                J = self._parts(thetas, args, block, ranges, n_threads, need_grad, fixed_input)
+            J = float(J + self.penalty(theta_flat, reg_scale, grad_flats[0] if need_grad else None))
+            if not math.isfinite(J) or (need_grad and not all_finite(grad_flats[0])):
+                J = np.inf
+        return J, (grad_flats[0] if need_grad else None)
+
+    def _parts(self, thetas, args, block, ranges, n_threads, need_grad, fixed_input):
+        """The data term of several parts on ``n_threads``; gradients summed into the first."""
 
         def run(worker):
             # Worker w sums parts w, w + n_threads, ...: which thread runs a part
             # changes nothing in its sum.
-            buf = self._worker_buffers(worker, block, sparse_input)
+            buf = self._worker_buffers(worker, block, sparse.issparse(args[0]))
             return [
                 _data_term(
                     thetas,
-                    X,
-                    Y,
-                    y_total,
-                    row_scale,
+                    *args,
                     *ranges[k],
                     block,
                     buf,
@@ -358,34 +404,28 @@ class NetworkLoss:
                 for k in range(worker, len(ranges), n_threads)
             ]
 
-        # Weights far out along a line search can overflow a product: that is
-        # reported as J = inf, which solvers treat as "worse", not as a warning.
-        with np.errstate(over="ignore", invalid="ignore"):
-            if n_threads == 1:
-                totals = run(0)
-            else:
-                pool = self._executor()
-                futures = [pool.submit(run, w) for w in range(1, n_threads)]
-                try:
-                    mine = run(0)
-                finally:
-                    # Even on Ctrl-C: no thread may still write to its buffers
-                    # when the next evaluation starts.
-                    wait(futures)
-                per_worker = [mine, *(f.result() for f in futures)]
-                totals = [per_worker[k % n_threads][k // n_threads] for k in range(len(ranges))]
-            # Parts are added in their order, whatever ran them.
-            J = 0.0
-            for total in totals:
-                J += total
-            if need_grad:
-                for other in grad_flats[1:]:
-                    grad_flats[0] += other
-            J += self.penalty(theta_flat, reg_scale, grad_flats[0] if need_grad else None)
-        J = float(J)
-        if not np.isfinite(J) or (need_grad and not np.isfinite(grad_flats[0]).all()):
-            J = np.inf
-        return J, (grad_flats[0] if need_grad else None)
+        if n_threads == 1:
+            totals = run(0)
+        else:
+            pool = self._executor()
+            futures = [pool.submit(run, w) for w in range(1, n_threads)]
+            try:
+                mine = run(0)
+            finally:
+                # Even on Ctrl-C: no thread may still write to its buffers
+                # when the next evaluation starts.
+                wait(futures)
+            per_worker = [mine, *(f.result() for f in futures)]
+            totals = [per_worker[k % n_threads][k // n_threads] for k in range(len(ranges))]
+        # Parts are added in their order, whatever ran them.
+        J = 0.0
+        for total in totals:
+            J += total
+        if need_grad:
+            grad_flats = self._grad_flats[: len(ranges)]
+            for other in grad_flats[1:]:
+                grad_flats[0] += other
+        return J
 
     def logits(self, theta_flat, X, out=None, *, saturated=None):
         """Output pre-activations ``z^(L)`` of the rows of ``X``, one thread.

@@ -167,3 +167,13 @@ def check_sample_weight(sample_weight, m, name="sample_weight"):
     if np.any(weights < 0):
         raise ValueError(f"{name} must be non-negative; it has negative weights")
     return weights
+
+
+def all_finite(a):
+    """``np.isfinite(a).all()``, from one sum when that is finite (an inf or NaN would show).
+
+    Call it where overflow is not a warning (``np.errstate(over="ignore",
+    invalid="ignore")``): a sum of large finite values may overflow.
+    """
+    total = float(np.add.reduce(a, axis=None))
+    return math.isfinite(total) or bool(np.isfinite(a).all())

@@ -7,15 +7,22 @@ on:
 - the state (velocities, Adam's moments and step count, the current learning
   rate, the shuffling stream and the stopping counters) is kept between calls,
   so ``partial_fit`` and warm starts continue it instead of resetting it;
-- every step is committed at once: the new weights and moments are computed
-  into spare buffers and swapped in by a single assignment, so a
-  KeyboardInterrupt at any instant leaves the weights and moments of the last
-  completed batch, consistent with each other.
+- a KeyboardInterrupt at any instant leaves the weights and moments of the
+  last completed batch, consistent with each other. Steps update the weights
+  and the optimiser's vectors in place, in one pass each (BLAS ``scal`` and
+  ``axpy``), with no spare copies: every ``BACKUP_EVERY`` steps the solver
+  copies them once, and notes the rows and learning rate of each step since. A
+  step to undo (it diverged, or an interrupt tore it) is undone by restoring
+  that copy and replaying the steps after it, which the deterministic loss
+  repeats bit for bit. (Inside an estimator a first Ctrl-C only asks to stop at
+  the next batch boundary, so only a second one can tear a step; the fit then
+  raises and publishes nothing anyway.)
 """
 
 import math
 
 import numpy as np
+from scipy.linalg import blas
 from sklearn.utils import check_random_state
 
 NOT_FINITE_AT_START = "the cost of the first mini-batch at the starting weights is not finite"
@@ -24,6 +31,53 @@ NOT_FINITE_AT_START = "the cost of the first mini-batch at the starting weights 
 DIVERGENCE_FACTOR = 10.0
 # The adaptive schedule stops once its learning rate falls to this.
 MIN_ADAPTIVE_LEARNING_RATE = 1e-6
+# Steps between two copies of the weights and optimiser vectors; undoing a step
+# replays at most this many (a copy costs about 3 steps' Adam update).
+BACKUP_EVERY = 64
+
+
+def all_finite(a):
+    """``np.isfinite(a).all()``, from one sum when it is finite (any inf or NaN would show)."""
+    return math.isfinite(float(np.add.reduce(a, axis=None))) or bool(np.isfinite(a).all())
+
+
+class _Steps:
+    """The weights and optimiser vectors, updated in place, and how to undo a step.
+
+    ``copy`` holds them as they were ``len(log)`` steps ago; ``log`` the rows and
+    learning rate of each step since.
+    """
+
+    def __init__(self, x, arrays, t):
+        self.x, self.arrays, self.t = x, arrays, t
+        self.copy = (x.copy(), [a.copy() for a in arrays], t)
+        self.log = []
+
+    def begin(self):
+        """Before a step: a new copy when the log is full (so the log never ends empty)."""
+        if len(self.log) >= BACKUP_EVERY:
+            self.log = None  # a copy interrupted half-way is never used
+            np.copyto(self.copy[0], self.x)
+            for a, c in zip(self.arrays, self.copy[1], strict=True):
+                np.copyto(c, a)
+            self.copy = (self.copy[0], self.copy[1], self.t)
+            self.log = []
+
+    def note(self, rows, lr):
+        """Record a completed step."""
+        self.log.append((rows, lr))
+
+    def undo(self, solver, objective, scratch, replay):
+        """Back to the copy, then repeat the first ``replay`` logged steps."""
+        np.copyto(self.x, self.copy[0])
+        for a, c in zip(self.arrays, self.copy[1], strict=True):
+            np.copyto(a, c)
+        self.t = self.copy[2]
+        for rows, lr in self.log[:replay]:
+            grad = objective.batch(self.x, rows)[1]
+            solver._step(self.x, self.arrays, grad, scratch, lr, self.t + 1)
+            self.t += 1
+        del self.log[replay:]
 
 
 class _Stochastic:
@@ -98,9 +152,10 @@ class _Stochastic:
         state = self._state if self._usable(self._state, x0) else self._new_state(x0)
         self._follow_settings(state)
         rng = state["rng"]
-        # The committed step: (x, optimiser arrays, steps taken), replaced whole.
-        committed = (np.array(x0, copy=True), state["arrays"], state["t"])
-        spare = (np.empty_like(x0), [np.empty_like(a) for a in state["arrays"]])
+        # Updated in place; the caller's x0 and state arrays are never written.
+        steps = _Steps(
+            np.array(x0, copy=True), [np.array(a, copy=True) for a in state["arrays"]], state["t"]
+        )
         scratch = np.empty_like(x0)
         t_start = state["t"]
         status, message = "max_iter", f"max_iter={self.max_iter} epochs reached"
@@ -110,65 +165,75 @@ class _Stochastic:
         # mean grows past DIVERGENCE_FACTOR times it.
         smoothing = 1.0 / -(-n // batch)
         limit = running = None
+        stepping = False  # inside an update: an interrupt here tears it
         try:
-            for _ in range(self.max_iter):
-                monitor.begin_iteration()
-                order = rng.permutation(n) if self.shuffle else None
-                batch_losses, rows_done = 0.0, 0
-                for start in range(0, n, batch):
-                    if monitor.interrupt_requested:
-                        raise KeyboardInterrupt
-                    stop = min(start + batch, n)
-                    rows = slice(start, stop) if order is None else order[start:stop]
-                    J, grad = objective.batch(committed[0], rows)
-                    if not np.isfinite(J) and committed[2] == 0:
-                        status, message = "not_finite", NOT_FINITE_AT_START
-                        raise _Stop
-                    if limit is None:
-                        limit, running = DIVERGENCE_FACTOR * max(J, 1.0), J
-                    running += smoothing * (J - running)
-                    if not (np.isfinite(J) and running <= limit):
-                        status = "diverged"
-                        message = f"the mean cost of the mini-batches grew to {running:.6g}"
-                        if committed[2] > t_start:
-                            # The last step sent the cost up: undo it too, as gd does.
-                            committed = (spare[0], spare[1], committed[2] - 1)
-                        raise _Stop
-                    # A huge step overflows to inf: caught below, not a warning.
-                    with np.errstate(over="ignore", invalid="ignore"):
-                        new = self._step(committed, spare, grad, scratch, state["learning_rate"])
-                    # J can stay finite with infinite weights (saturated sigmoids).
-                    if not np.isfinite(new[0]).all():
-                        status, message = "diverged", "a step made the weights non-finite"
-                        raise _Stop
-                    spare = (committed[0], committed[1])
-                    committed = new
-                    batch_losses += J * (stop - start)
-                    rows_done = stop
-                epoch_loss = batch_losses / n
-                batch_losses, rows_done = 0.0, 0
-                state["samples_seen"] += n
-                self._epoch_end(state)
-                stop_asked = monitor.iteration(committed[0], epoch_loss)
-                # A callback's stop is final; the adaptive schedule declines the others.
-                if stop_asked and (monitor.stop_is_final or not self._decline_stop(state)):
-                    status, message = "early_stopped", monitor.stop_message()
-                    break
-                if stop_asked:
-                    monitor.reset_patience()
-                if self.training_rule and self._no_improvement(state, epoch_loss):
-                    if not self._decline_stop(state):
-                        status = "converged"
-                        message = (
-                            f"the training loss did not improve by more than tol={self.tol:g} "
-                            f"for {self.n_iter_no_change} consecutive epochs"
-                        )
+            # A huge step overflows to inf: caught below, not a warning.
+            with np.errstate(over="ignore", invalid="ignore"):
+                for _ in range(self.max_iter):
+                    monitor.begin_iteration()
+                    order = rng.permutation(n) if self.shuffle else None
+                    batch_losses, rows_done = 0.0, 0
+                    lr = state["learning_rate"]
+                    for start in range(0, n, batch):
+                        if monitor.interrupt_requested:
+                            raise KeyboardInterrupt
+                        stop = min(start + batch, n)
+                        rows = slice(start, stop) if order is None else order[start:stop]
+                        J, grad = objective.batch(steps.x, rows)
+                        if not math.isfinite(J) and steps.t == 0:
+                            status, message = "not_finite", NOT_FINITE_AT_START
+                            raise _Stop
+                        if limit is None:
+                            limit, running = DIVERGENCE_FACTOR * max(J, 1.0), J
+                        running += smoothing * (J - running)
+                        if not (math.isfinite(J) and running <= limit):
+                            status = "diverged"
+                            message = f"the mean cost of the mini-batches grew to {running:.6g}"
+                            if steps.t > t_start:
+                                # The last step sent the cost up: undo it too, as gd does.
+                                steps.undo(self, objective, scratch, len(steps.log) - 1)
+                            raise _Stop
+                        steps.begin()
+                        stepping = True
+                        self._step(steps.x, steps.arrays, grad, scratch, lr, steps.t + 1)
+                        steps.t += 1
+                        stepping = False
+                        # J can stay finite with infinite weights (saturated sigmoids).
+                        if not all_finite(steps.x):
+                            status, message = "diverged", "a step made the weights non-finite"
+                            steps.undo(self, objective, scratch, len(steps.log))
+                            raise _Stop
+                        steps.note(rows, lr)
+                        batch_losses += J * (stop - start)
+                        rows_done = stop
+                    epoch_loss = batch_losses / n
+                    batch_losses, rows_done = 0.0, 0
+                    state["samples_seen"] += n
+                    self._epoch_end(state)
+                    stop_asked = monitor.iteration(steps.x, epoch_loss)
+                    # A callback's stop is final; the adaptive schedule declines the others.
+                    if stop_asked and (monitor.stop_is_final or not self._decline_stop(state)):
+                        status, message = "early_stopped", monitor.stop_message()
                         break
-                    state["no_improvement"] = 0
+                    if stop_asked:
+                        monitor.reset_patience()
+                    if self.training_rule and self._no_improvement(state, epoch_loss):
+                        if not self._decline_stop(state):
+                            status = "converged"
+                            message = (
+                                f"the training loss did not improve by more than tol={self.tol:g} "
+                                f"for {self.n_iter_no_change} consecutive epochs"
+                            )
+                            break
+                        state["no_improvement"] = 0
         except _Stop:
             pass
         except KeyboardInterrupt:
             status, message = "interrupted", "KeyboardInterrupt"
+            if stepping:  # torn: back to the last completed step
+                with np.errstate(over="ignore", invalid="ignore"):
+                    steps.undo(self, objective, scratch, len(steps.log))
+        committed = (steps.x, steps.arrays, steps.t)
         x, arrays, t = committed
         state["arrays"], state["t"] = arrays, t
         self._state = state
@@ -236,19 +301,17 @@ class SGD(_Stochastic):
         self.schedule = schedule
         self.power_t = power_t
 
-    def _step(self, committed, spare, grad, scratch, lr):
-        x, (v,), t = committed
-        x_new, (v_new,) = spare
-        np.multiply(grad, lr, out=scratch)
-        np.multiply(v, self.momentum, out=v_new)
-        v_new -= scratch
-        if self.nesterovs_momentum:
-            np.multiply(v_new, self.momentum, out=x_new)
-            x_new -= scratch
-            x_new += x
+    def _step(self, x, arrays, grad, scratch, lr, t):
+        """One step in place: ``v := momentum v - lr g``, then ``x`` moves."""
+        (v,) = arrays
+        scal, axpy = _blas(x)
+        scal(self.momentum, v)
+        axpy(grad, v, a=-lr)
+        if self.nesterovs_momentum:  # x := x + momentum v - lr g
+            axpy(v, x, a=self.momentum)
+            axpy(grad, x, a=-lr)
         else:
-            np.add(x, v_new, out=x_new)
-        return (x_new, [v_new], t + 1)
+            axpy(v, x, a=1.0)
 
     def _rate_settings(self):
         return (float(self.learning_rate), self.schedule, float(self.power_t))
@@ -295,23 +358,29 @@ class Adam(_Stochastic):
         self.beta_2 = beta_2
         self.epsilon = epsilon
 
-    def _step(self, committed, spare, grad, scratch, lr):
-        x, (m, v), t = committed
-        x_new, (m_new, v_new) = spare
-        t += 1
+    def _step(self, x, arrays, grad, scratch, lr, t):
+        """Step ``t`` in place: each vector is read and written once or twice."""
+        m, v = arrays
         b1, b2 = self.beta_1, self.beta_2
-        np.multiply(m, b1, out=m_new)
-        np.multiply(grad, 1.0 - b1, out=scratch)
-        m_new += scratch
+        scal, axpy = _blas(x)
+        scal(b1, m)
+        axpy(grad, m, a=1.0 - b1)
+        scal(b2, v)
         np.multiply(grad, grad, out=scratch)
-        scratch *= 1.0 - b2
-        np.multiply(v, b2, out=v_new)
-        v_new += scratch
-        # A Python float, so that float32 weights are updated in float32.
+        axpy(scratch, v, a=1.0 - b2)
         lr_t = lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
-        np.sqrt(v_new, out=scratch)
+        np.sqrt(v, out=scratch)
         scratch += self.epsilon
-        np.divide(m_new, scratch, out=scratch)
-        scratch *= lr_t
-        np.subtract(x, scratch, out=x_new)
-        return (x_new, [m_new, v_new], t)
+        np.divide(m, scratch, out=scratch)
+        axpy(scratch, x, a=-lr_t)
+
+
+def _blas(x):
+    """BLAS ``(scal, axpy)`` for the dtype of ``x``; they update their vector in place."""
+    return _BLAS[x.dtype.char]
+
+
+_BLAS = {
+    "d": (blas.dscal, blas.daxpy),
+    "f": (blas.sscal, blas.saxpy),
+}
