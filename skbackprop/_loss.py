@@ -109,6 +109,28 @@ def _forward_block(thetas, X, rows, buf, g, fixed_input):
     return v
 
 
+def _sparse_weight_gradient(rows, delta, out):
+    """``out = (rows.T @ delta).T`` for sparse ``rows``; ``out`` is overwritten.
+
+    Where ``out.T`` is contiguous (``Theta^(1)`` held column-major), only the
+    input features present in ``rows`` get a non-zero gradient: they are
+    multiplied as a compact matrix of those columns alone and written as
+    contiguous rows of ``out.T``, in place of a product as wide as all the
+    features and a transposed copy of it.
+    """
+    if not out.T.flags.c_contiguous:
+        out[...] = (rows.T @ delta).T
+        return
+    rows = rows.tocsr()
+    present, compact = np.unique(rows.indices, return_inverse=True)
+    narrow = sparse.csr_matrix(
+        (rows.data, compact.reshape(-1), rows.indptr), shape=(rows.shape[0], len(present))
+    )
+    out_t = out.T
+    out_t.fill(0.0)
+    out_t[present] = narrow.T @ delta
+
+
 def _data_term(thetas, X, Y, y_total, row_scale, start, stop, block, buf, grads, fns, fixed_input):
     """``sum_i row_scale_i loss_i`` over rows ``start:stop``; its gradient into ``grads``.
 
@@ -137,7 +159,7 @@ def _data_term(thetas, X, Y, y_total, row_scale, start, stop, block, buf, grads,
             if l == 0 and buf.sparse_input:
                 product[:, 0] = delta.sum(axis=0)
                 # The rows the forward pass of this block just sliced out.
-                product[:, 1:] = (buf.sparse_rows[2].T @ delta).T
+                _sparse_weight_gradient(buf.sparse_rows[2], delta, product[:, 1:])
             else:
                 np.matmul(delta.T, v.A[l], out=product)
             if not first:
@@ -178,6 +200,11 @@ class NetworkLoss:
     block_rows : int or None, default=None
         Rows per block; None: as many as keep a block in the L2 cache (tests
         use small blocks to cover several).
+    first_layer_order : {"C", "F"}, default="C"
+        How the flat vectors this loss reads and writes hold ``Theta^(1)``:
+        row-major (the public layout of :mod:`skbackprop._params`) or
+        column-major, where the weights of one input feature are contiguous,
+        as the products with sparse rows want them (see :class:`SparseSteps`).
     """
 
     def __init__(
@@ -190,6 +217,7 @@ class NetworkLoss:
         n_threads=1,
         parts=None,
         block_rows=None,
+        first_layer_order="C",
     ):
         check_names(activation, output_activation)
         self.layer_sizes = check_layer_sizes(layer_sizes)
@@ -199,6 +227,7 @@ class NetworkLoss:
         self.n_threads = max(1, int(n_threads))
         self.parts = parts
         self.block_rows = block_rows
+        self.first_layer_order = first_layer_order
         self._layout = layout(self.layer_sizes)
         self.n_params = self._layout[-1][1]
         self._fns = (*HIDDEN_ACTIVATIONS[activation], OUTPUT_LOSSES[output_activation])
@@ -245,7 +274,7 @@ class NetworkLoss:
         for flat, thetas in self._theta_views:
             if flat is theta_flat:
                 return thetas
-        thetas = views(theta_flat, self._layout)
+        thetas = views(theta_flat, self._layout, self.first_layer_order)
         self._theta_views = [(theta_flat, thetas), *self._theta_views[:3]]
         return thetas
 
@@ -268,7 +297,7 @@ class NetworkLoss:
             # One statement: a KeyboardInterrupt cannot leave one list longer.
             self._grad_flats, self._grad_views = (
                 [*self._grad_flats, flat],
-                [*self._grad_views, views(flat, self._layout)],
+                [*self._grad_views, views(flat, self._layout, self.first_layer_order)],
             )
         return self._grad_flats[:count]
 
@@ -499,7 +528,8 @@ class Objective:
             fixed_input=True,
         )
 
-    def batch(self, theta_flat, rows):
+    def batch(self, theta_flat, rows, loss=None):
+        """The estimate from ``rows``; ``loss``, another layout of the same loss (SparseSteps)."""
         X = self.X[rows]
         share = self.n_samples / X.shape[0]
         if isinstance(self.row_scale, np.ndarray):
@@ -507,6 +537,66 @@ class Objective:
         else:
             row_scale = self.row_scale * share
         y_total = None if self.y_total is None else self.y_total[rows]
-        return self.loss.loss_gradient(
+        return (loss or self.loss).loss_gradient(
             theta_flat, X, self.Y[rows], row_scale, self.reg_scale, y_total=y_total
         )
+
+    def stepper(self):
+        """What mini-batch solvers step with: :class:`SparseSteps` for sparse rows, else None."""
+        return SparseSteps(self) if sparse.issparse(self.X) else None
+
+
+class SparseSteps:
+    """Mini-batches of sparse rows, with ``Theta^(1)`` held column-major while a solver steps.
+
+    A batch of sparse rows touches few input features. With ``Theta^(1)``
+    column-major the weights of a feature are contiguous: the forward product
+    reads them in place, and the gradient of the features present is written as
+    contiguous rows, where the row-major layout would need a transposed copy of
+    all of ``Theta^(1)`` at every step. The solver converts its start into this
+    layout once (:meth:`to_steps`) and converts back what it reports
+    (:meth:`to_public`); the loss is the same, read through other views.
+    """
+
+    def __init__(self, objective):
+        self.objective = objective
+        self.n_samples = objective.n_samples
+        base = objective.loss
+        self.loss = NetworkLoss(
+            base.layer_sizes,
+            base.activation,
+            base.output_activation,
+            base.dtype,
+            n_threads=base.n_threads,
+            parts=base.parts,
+            block_rows=base.block_rows,
+            first_layer_order="F",
+        )
+        self._places = layout(base.layer_sizes)
+
+    def batch(self, x, rows):
+        return self.objective.batch(x, rows, self.loss)
+
+    def to_steps(self, x):
+        """A copy of the public vector ``x`` in this layout."""
+        return _relayout(x, self._places, "C", "F")
+
+    def to_public(self, x):
+        """A copy of ``x`` in the public layout."""
+        return _relayout(x, self._places, "F", "C")
+
+    def close(self):
+        self.loss.close()
+
+
+def _relayout(x, places, source, target):
+    """A copy of ``x`` with its matrices read in layout ``source`` and written in ``target``."""
+    out = np.empty_like(x)
+    for a, b in zip(views(out, places, target), views(x, places, source), strict=True):
+        # A transposing copy, in bands of columns that stay in the cache.
+        for start in range(0, a.shape[1], _RELAYOUT_BAND):
+            a[:, start : start + _RELAYOUT_BAND] = b[:, start : start + _RELAYOUT_BAND]
+    return out
+
+
+_RELAYOUT_BAND = 1024

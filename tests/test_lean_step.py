@@ -50,7 +50,7 @@ def test_one_in_place_sgd_step_is_the_formula(nesterov):
     v_new = 0.9 * v - 0.1 * g
     x_new = x + 0.9 * v_new - 0.1 * g if nesterov else x + v_new
     arrays, xs = [v.copy()], x.copy()
-    SGD(0.1, momentum=0.9, nesterovs_momentum=nesterov)._step(xs, arrays, g, None, 0.1, 1)
+    SGD(0.1, momentum=0.9, nesterovs_momentum=nesterov)._step(xs, arrays, g, np.empty(30), 0.1, 1)
     assert_allclose(arrays[0], v_new, rtol=1e-14, atol=1e-15)
     assert_allclose(xs, x_new, rtol=1e-14, atol=1e-15)
 
@@ -131,3 +131,53 @@ def test_a_diverging_fit_undoes_its_last_step_by_replaying_from_a_backup():
     again = SGD(0.01, max_iter=t, **kwargs)
     assert_array_equal(result.x, again.minimize(_Ascent(), x0, Monitor(0, t)).x)
     assert 0.5 * float(result.x @ result.x) <= 10 * 0.5 * float(x0 @ x0)
+
+
+# -- sparse rows: Theta^(1) column-major while stepping ---------------------------------
+
+
+def _sparse_problem(m=40, n_features=30, dtype=np.float64):
+    from scipy import sparse
+
+    rng = np.random.default_rng(5)
+    X = sparse.random(m, n_features, density=0.1, format="csr", random_state=5, dtype=dtype)
+    Y = np.asfortranarray(np.eye(3, dtype=bool)[rng.integers(0, 3, m)])
+    sizes = [n_features, 6, 3]
+    loss = NetworkLoss(sizes, "relu", "softmax", dtype)
+    objective = Objective(loss, X, Y, *scales(None, m, 0.3, dtype))
+    dense = Objective(
+        NetworkLoss(sizes, "relu", "softmax", dtype), X.toarray(), Y, *scales(None, m, 0.3, dtype)
+    )
+    x = engine.pack(engine.init_thetas(sizes, random_state=0, dtype=dtype))
+    return objective, dense, x
+
+
+def test_sparse_steps_give_the_dense_gradient_in_their_layout():
+    objective, dense, x = _sparse_problem()
+    stepper = objective.stepper()
+    x_steps = stepper.to_steps(x)
+    assert_array_equal(stepper.to_public(x_steps), x)
+    # the first layer's weights of one input feature are contiguous
+    first = stepper.loss._thetas(x_steps)[0]
+    assert first[:, 1:].T.flags.c_contiguous
+    # twice: the features of the first batch must not leave a gradient in the second
+    for rows in (np.array([3, 17, 5, 30, 8]), slice(10, 22)):
+        J, grad = stepper.batch(x_steps, rows)
+        J_dense, grad_dense = dense.batch(x, rows)
+        assert J == pytest.approx(J_dense, rel=1e-12)
+        assert_allclose(stepper.to_public(grad), grad_dense, rtol=1e-12, atol=1e-15)
+    assert objective.stepper() is not None and dense.stepper() is None
+
+
+def test_an_adam_fit_on_sparse_rows_equals_the_fit_on_the_same_rows_dense():
+    objective, dense, x0 = _sparse_problem()
+    results = []
+    for obj in (objective, dense):
+        solver = Adam(1e-2, batch_size=8, random_state=0, tol=0.0, max_iter=3)
+        result = solver.minimize(obj, x0, Monitor(0, 3))
+        results.append((result, solver.get_state()))
+    (sparse_result, sparse_state), (dense_result, dense_state) = results
+    assert_allclose(sparse_result.x, dense_result.x, rtol=1e-10, atol=1e-12)
+    assert sparse_result.loss_curve == pytest.approx(dense_result.loss_curve, rel=1e-12)
+    for a, b in zip(sparse_state["arrays"], dense_state["arrays"], strict=True):
+        assert_allclose(a, b, rtol=1e-9, atol=1e-14)

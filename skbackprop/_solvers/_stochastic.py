@@ -34,6 +34,10 @@ MIN_ADAPTIVE_LEARNING_RATE = 1e-6
 # Steps between two copies of the weights and optimiser vectors; undoing a step
 # replays at most this many (a copy costs about 3 steps' Adam update).
 BACKUP_EVERY = 64
+# Updates run over chunks of this many weights: all the passes of a chunk stay
+# in the cache, where one pass after another over millions of weights (a
+# sparse input's first layer) would stream them from memory each time.
+CHUNK = 32768
 
 
 def all_finite(a):
@@ -138,6 +142,16 @@ class _Stochastic:
             and all(a.shape == x0.shape and a.dtype == x0.dtype for a in state["arrays"])
         )
 
+    def _step(self, x, arrays, grad, scratch, lr, t):
+        """Step ``t`` in place, chunk by chunk; ``scratch`` holds at least a chunk."""
+        if x.size <= CHUNK:
+            self._update(x, arrays, grad, scratch[: x.size], lr, t)
+            return
+        for start in range(0, x.size, CHUNK):
+            part = slice(start, start + CHUNK)
+            chunk = x[part]
+            self._update(chunk, [a[part] for a in arrays], grad[part], scratch[: chunk.size], lr, t)
+
     def _epoch_end(self, state):
         """A schedule's learning rate for the samples seen so far (none by default)."""
 
@@ -152,11 +166,17 @@ class _Stochastic:
         state = self._state if self._usable(self._state, x0) else self._new_state(x0)
         self._follow_settings(state)
         rng = state["rng"]
+        # Some objectives step in a layout of their own (sparse rows: see
+        # skbackprop._loss.SparseSteps); the monitor and the result get the public one.
+        stepper = getattr(objective, "stepper", None)
+        stepper = (stepper() if stepper is not None else None) or _Public(objective)
         # Updated in place; the caller's x0 and state arrays are never written.
         steps = _Steps(
-            np.array(x0, copy=True), [np.array(a, copy=True) for a in state["arrays"]], state["t"]
+            stepper.to_steps(x0),
+            [stepper.to_steps(a) for a in state["arrays"]],
+            state["t"],
         )
-        scratch = np.empty_like(x0)
+        scratch = np.empty(min(CHUNK, steps.x.size), dtype=steps.x.dtype)
         t_start = state["t"]
         status, message = "max_iter", f"max_iter={self.max_iter} epochs reached"
         batch_losses, rows_done = 0.0, 0
@@ -179,7 +199,7 @@ class _Stochastic:
                             raise KeyboardInterrupt
                         stop = min(start + batch, n)
                         rows = slice(start, stop) if order is None else order[start:stop]
-                        J, grad = objective.batch(steps.x, rows)
+                        J, grad = stepper.batch(steps.x, rows)
                         if not math.isfinite(J) and steps.t == 0:
                             status, message = "not_finite", NOT_FINITE_AT_START
                             raise _Stop
@@ -191,7 +211,7 @@ class _Stochastic:
                             message = f"the mean cost of the mini-batches grew to {running:.6g}"
                             if steps.t > t_start:
                                 # The last step sent the cost up: undo it too, as gd does.
-                                steps.undo(self, objective, scratch, len(steps.log) - 1)
+                                steps.undo(self, stepper, scratch, len(steps.log) - 1)
                             raise _Stop
                         steps.begin()
                         stepping = True
@@ -201,7 +221,7 @@ class _Stochastic:
                         # J can stay finite with infinite weights (saturated sigmoids).
                         if not all_finite(steps.x):
                             status, message = "diverged", "a step made the weights non-finite"
-                            steps.undo(self, objective, scratch, len(steps.log))
+                            steps.undo(self, stepper, scratch, len(steps.log))
                             raise _Stop
                         steps.note(rows, lr)
                         batch_losses += J * (stop - start)
@@ -210,7 +230,7 @@ class _Stochastic:
                     batch_losses, rows_done = 0.0, 0
                     state["samples_seen"] += n
                     self._epoch_end(state)
-                    stop_asked = monitor.iteration(steps.x, epoch_loss)
+                    stop_asked = monitor.iteration(stepper.to_public(steps.x), epoch_loss)
                     # A callback's stop is final; the adaptive schedule declines the others.
                     if stop_asked and (monitor.stop_is_final or not self._decline_stop(state)):
                         status, message = "early_stopped", monitor.stop_message()
@@ -232,10 +252,10 @@ class _Stochastic:
             status, message = "interrupted", "KeyboardInterrupt"
             if stepping:  # torn: back to the last completed step
                 with np.errstate(over="ignore", invalid="ignore"):
-                    steps.undo(self, objective, scratch, len(steps.log))
-        committed = (steps.x, steps.arrays, steps.t)
-        x, arrays, t = committed
-        state["arrays"], state["t"] = arrays, t
+                    steps.undo(self, stepper, scratch, len(steps.log))
+        x, t = stepper.to_public(steps.x), steps.t
+        state["arrays"], state["t"] = [stepper.to_public(a) for a in steps.arrays], t
+        stepper.close()
         self._state = state
         if monitor.n_iter:
             loss = monitor.loss
@@ -267,6 +287,22 @@ class _Stochastic:
         if epoch_loss < state["best_loss"]:
             state["best_loss"] = epoch_loss
         return state["no_improvement"] > self.n_iter_no_change
+
+
+class _Public:
+    """Steps in the public layout: the objective itself, no conversions."""
+
+    def __init__(self, objective):
+        self.batch = objective.batch
+
+    def to_steps(self, x):
+        return np.array(x, copy=True)
+
+    def to_public(self, x):
+        return x
+
+    def close(self):
+        pass
 
 
 class _Stop(Exception):
@@ -301,7 +337,7 @@ class SGD(_Stochastic):
         self.schedule = schedule
         self.power_t = power_t
 
-    def _step(self, x, arrays, grad, scratch, lr, t):
+    def _update(self, x, arrays, grad, scratch, lr, t):
         """One step in place: ``v := momentum v - lr g``, then ``x`` moves."""
         (v,) = arrays
         scal, axpy = _blas(x)
@@ -358,7 +394,7 @@ class Adam(_Stochastic):
         self.beta_2 = beta_2
         self.epsilon = epsilon
 
-    def _step(self, x, arrays, grad, scratch, lr, t):
+    def _update(self, x, arrays, grad, scratch, lr, t):
         """Step ``t`` in place: each vector is read and written once or twice."""
         m, v = arrays
         b1, b2 = self.beta_1, self.beta_2
