@@ -175,6 +175,10 @@ def _data_term(thetas, X, Y, y_total, row_scale, start, stop, block, buf, grads,
     return total
 
 
+# The penalty reads the weights in chunks of this many (256 KiB in float64).
+PENALTY_CHUNK = 32768
+
+
 def _axpy(y):
     """BLAS ``axpy`` (``y += a x`` in place) for the dtype of ``y``."""
     return blas.saxpy if y.dtype == np.float32 else blas.daxpy
@@ -244,28 +248,35 @@ class NetworkLoss:
     def penalty(self, theta_flat, reg_scale, grad=None):
         """``reg_scale / 2 * sum Theta[:, 1:] ** 2``; adds ``reg_scale * Theta[:, 1:]`` to grad.
 
-        The gradient term is one BLAS ``axpy`` over the whole vector, the bias
+        The gradient term is a BLAS ``axpy`` over the whole vector, the bias
         entries of ``grad`` put back afterwards (exactly: they are copied, not
         subtracted). The value is the squared norm of all the weights less
         that of the biases, unless the biases hold most of it, where that
         difference would lose digits: then it is summed over the weights alone.
+        Both run chunk by chunk, so that each chunk of weights is read once.
         """
         if not reg_scale:
             return 0.0
         theta_flat = np.ascontiguousarray(theta_flat)
         thetas = self._thetas(theta_flat)
-        total = float(theta_flat @ theta_flat)
+        if grad is not None:
+            grads = self._thetas(grad)
+            grad_biases = [g[:, 0].copy() for g in grads]
+            axpy = _axpy(grad)
+        total = 0.0
+        for start in range(0, theta_flat.size, PENALTY_CHUNK):
+            chunk = theta_flat[start : start + PENALTY_CHUNK]
+            total += float(chunk @ chunk)
+            if grad is not None:
+                axpy(chunk, grad[start : start + PENALTY_CHUNK], a=reg_scale)
+        if grad is not None:
+            for g, saved in zip(grads, grad_biases, strict=True):
+                g[:, 0] = saved
         biases = sum(float(theta[:, 0] @ theta[:, 0]) for theta in thetas)
         if math.isfinite(total) and biases <= 0.5 * total:
             squares = total - biases
         else:
             squares = sum(float(np.vdot(theta[:, 1:], theta[:, 1:])) for theta in thetas)
-        if grad is not None:
-            grads = self._thetas(grad)
-            grad_biases = [g[:, 0].copy() for g in grads]
-            _axpy(grad)(theta_flat, grad, a=reg_scale)
-            for g, saved in zip(grads, grad_biases, strict=True):
-                g[:, 0] = saved
         return 0.5 * reg_scale * squares
 
     def _thetas(self, theta_flat):

@@ -87,7 +87,7 @@ class _StoppedAdam(Adam):
                 arrays[0] *= 0.5
                 x += 1.0
             raise KeyboardInterrupt
-        super()._step(x, arrays, grad, scratch, lr, t)
+        return super()._step(x, arrays, grad, scratch, lr, t)
 
 
 @pytest.mark.parametrize("at", [5, _stochastic.BACKUP_EVERY + 7, 2 * _stochastic.BACKUP_EVERY])

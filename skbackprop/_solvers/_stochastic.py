@@ -125,7 +125,7 @@ class _Stochastic:
     def _new_state(self, x0):
         return {
             "kind": type(self).__name__,
-            "arrays": [np.zeros_like(x0) for _ in range(self.n_arrays)],
+            "arrays": None,  # zeros, made in the layout the solver steps in
             "t": 0,  # steps taken
             "samples_seen": 0,
             "learning_rate": float(self.learning_rate),
@@ -139,18 +139,27 @@ class _Stochastic:
         return (
             state is not None
             and state.get("kind") == type(self).__name__
-            and all(a.shape == x0.shape and a.dtype == x0.dtype for a in state["arrays"])
+            and (state["arrays"] is None or len(state["arrays"]) == self.n_arrays)
+            and all(a.shape == x0.shape and a.dtype == x0.dtype for a in state["arrays"] or ())
         )
 
     def _step(self, x, arrays, grad, scratch, lr, t):
-        """Step ``t`` in place, chunk by chunk; ``scratch`` holds at least a chunk."""
+        """Step ``t`` in place, chunk by chunk; ``scratch`` holds at least a chunk.
+
+        Returns whether the new weights are all finite, from the sum of each
+        chunk, taken while it is in the cache (exactly checked where a sum is
+        not finite).
+        """
         if x.size <= CHUNK:
             self._update(x, arrays, grad, scratch[: x.size], lr, t)
-            return
+            return all_finite(x)
+        total = 0.0
         for start in range(0, x.size, CHUNK):
             part = slice(start, start + CHUNK)
             chunk = x[part]
             self._update(chunk, [a[part] for a in arrays], grad[part], scratch[: chunk.size], lr, t)
+            total += float(np.add.reduce(chunk))
+        return math.isfinite(total) or bool(np.isfinite(x).all())
 
     def _epoch_end(self, state):
         """A schedule's learning rate for the samples seen so far (none by default)."""
@@ -171,11 +180,14 @@ class _Stochastic:
         stepper = getattr(objective, "stepper", None)
         stepper = (stepper() if stepper is not None else None) or _Public(objective)
         # Updated in place; the caller's x0 and state arrays are never written.
-        steps = _Steps(
-            stepper.to_steps(x0),
-            [stepper.to_steps(a) for a in state["arrays"]],
-            state["t"],
+        x = stepper.to_steps(x0)
+        arrays = (
+            [np.zeros_like(x) for _ in range(self.n_arrays)]
+            if state["arrays"] is None
+            else [stepper.to_steps(a) for a in state["arrays"]]
         )
+        steps = _Steps(x, arrays, state["t"])
+        del x, arrays
         scratch = np.empty(min(CHUNK, steps.x.size), dtype=steps.x.dtype)
         t_start = state["t"]
         status, message = "max_iter", f"max_iter={self.max_iter} epochs reached"
@@ -215,11 +227,11 @@ class _Stochastic:
                             raise _Stop
                         steps.begin()
                         stepping = True
-                        self._step(steps.x, steps.arrays, grad, scratch, lr, steps.t + 1)
+                        finite = self._step(steps.x, steps.arrays, grad, scratch, lr, steps.t + 1)
                         steps.t += 1
                         stepping = False
                         # J can stay finite with infinite weights (saturated sigmoids).
-                        if not all_finite(steps.x):
+                        if not finite:
                             status, message = "diverged", "a step made the weights non-finite"
                             steps.undo(self, stepper, scratch, len(steps.log))
                             raise _Stop
@@ -253,8 +265,13 @@ class _Stochastic:
             if stepping:  # torn: back to the last completed step
                 with np.errstate(over="ignore", invalid="ignore"):
                     steps.undo(self, stepper, scratch, len(steps.log))
+        # One vector at a time, each released once converted: no more alive at once.
+        steps.copy = None
         x, t = stepper.to_public(steps.x), steps.t
-        state["arrays"], state["t"] = [stepper.to_public(a) for a in steps.arrays], t
+        steps.x, arrays = None, []
+        while steps.arrays:
+            arrays.append(stepper.to_public(steps.arrays.pop(0)))
+        state["arrays"], state["t"] = arrays, t
         stepper.close()
         self._state = state
         if monitor.n_iter:
