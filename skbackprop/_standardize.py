@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.preprocessing import StandardScaler
 
 from ._params import layout, views
-from ._validation import scale_weights
+from ._validation import all_finite, scale_weights
 
 
 def moments(X, sample_weight=None, raw=False):
@@ -155,10 +155,13 @@ def transform(X, mean, scale):
     Where ``X - mean`` overflows (values near the float limit), ``X / scale -
     mean / scale`` instead.
     """
-    X_std = np.array(X, copy=True)
     with np.errstate(over="ignore", invalid="ignore"):
-        X_std -= mean
+        # Into a new array of X's dtype, as X.copy() -= mean would compute it,
+        # in one pass rather than a copy and a pass.
+        X_std = np.subtract(X, mean, out=np.empty_like(X, order="K"))
         X_std /= scale
+        if all_finite(X_std):
+            return X_std
         bad = ~np.isfinite(X_std)
         if bad.any():
             columns = np.flatnonzero(bad.any(axis=0))

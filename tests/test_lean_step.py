@@ -181,3 +181,22 @@ def test_an_adam_fit_on_sparse_rows_equals_the_fit_on_the_same_rows_dense():
     assert sparse_result.loss_curve == pytest.approx(dense_result.loss_curve, rel=1e-12)
     for a, b in zip(sparse_state["arrays"], dense_state["arrays"], strict=True):
         assert_allclose(a, b, rtol=1e-9, atol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_standardised_copy_is_the_in_place_formula_bit_for_bit(dtype):
+    from skbackprop import _standardize
+
+    rng = np.random.default_rng(6)
+    X = (rng.normal(size=(50, 4)) * [1, 1e3, 1e-3, 7] + [0, 5, -2, 1e4]).astype(dtype)
+    mean, scale = _standardize.moments(X)
+    expected = X.copy()
+    expected -= mean
+    expected /= scale
+    got = _standardize.transform(X, mean, scale)
+    assert got.dtype == dtype
+    assert_array_equal(got, expected)
+    # near the float limit: X / scale - mean / scale, finite
+    big = np.full((3, 2), np.finfo(dtype).max, dtype=dtype)
+    big[0] = -big[0]
+    assert np.isfinite(_standardize.transform(big, *_standardize.moments(big))).all()
