@@ -200,3 +200,22 @@ def test_standardised_copy_is_the_in_place_formula_bit_for_bit(dtype):
     big = np.full((3, 2), np.finfo(dtype).max, dtype=dtype)
     big[0] = -big[0]
     assert np.isfinite(_standardize.transform(big, *_standardize.moments(big))).all()
+
+
+@pytest.mark.parametrize("shape", [(1, 3), (1000, 7), (5000, 60)])
+def test_blockwise_moments_are_standard_scalers_bit_for_bit(shape):
+    from sklearn.preprocessing import StandardScaler
+
+    from skbackprop import _standardize
+
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal(shape) * rng.uniform(0.1, 100, shape[1]) + rng.uniform(
+        -1e3, 1e3, shape[1]
+    )
+    X[:, 0] = 3.0  # a constant column
+    scaler = StandardScaler().fit(X)
+    mean, var, n = _standardize._blockwise_moments(X)
+    assert_array_equal(mean, scaler.mean_)
+    assert_array_equal(var, scaler.var_)
+    assert n == scaler.n_samples_seen_
+    assert_array_equal(_standardize.moments(X)[1], scaler.scale_)
