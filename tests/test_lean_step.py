@@ -90,12 +90,15 @@ class _StoppedAdam(Adam):
         return super()._step(x, arrays, grad, scratch, lr, t)
 
 
+@pytest.mark.parametrize("copies", [True, False])
 @pytest.mark.parametrize("at", [5, _stochastic.BACKUP_EVERY + 7, 2 * _stochastic.BACKUP_EVERY])
-def test_a_torn_step_is_undone_to_the_last_completed_step_bit_for_bit(at):
+def test_a_torn_step_is_undone_to_the_last_completed_step_bit_for_bit(at, copies):
+    # without copies (vectors too large to copy), the steps are replayed from the start
     objective, x0 = _problem()
     results = {}
     for torn in (False, True):
         solver = _StoppedAdam(at, torn, learning_rate=1e-2, batch_size=3, random_state=0, tol=0.0)
+        solver.copy_limit_bytes = solver.copy_limit_bytes if copies else 0
         result = solver.minimize(objective, x0, Monitor(0, 10))
         assert result.status == "interrupted"
         results[torn] = (result.x, solver.get_state())
@@ -118,12 +121,14 @@ class _Ascent:
     __call__ = batch
 
 
-def test_a_diverging_fit_undoes_its_last_step_by_replaying_from_a_backup():
+@pytest.mark.parametrize("copies", [True, False])
+def test_a_diverging_fit_undoes_its_last_step_by_replaying_from_a_backup(copies):
     # J passes 10 J_0 after 117 steps: the last step is undone from the copy
-    # taken at step 64, replaying the steps after it.
+    # taken at step 64 (or from the start), replaying the steps after it.
     x0 = np.array([1.0, -2.0, 0.5])
     kwargs = {"momentum": 0.0, "tol": 0.0, "shuffle": False, "training_rule": False}
     solver = SGD(0.01, max_iter=1000, **kwargs)
+    solver.copy_limit_bytes = solver.copy_limit_bytes if copies else 0
     result = solver.minimize(_Ascent(), x0, Monitor(0, 1000))
     assert result.status == "diverged"
     t = solver.get_state()["t"]

@@ -48,40 +48,64 @@ def all_finite(a):
 class _Steps:
     """The weights and optimiser vectors, updated in place, and how to undo a step.
 
-    ``copy`` holds them as they were ``len(log)`` steps ago; ``log`` the rows and
-    learning rate of each step since.
+    ``copy`` holds them as they were ``steps`` steps ago (None: as at the start
+    of the fit, which ``restart()`` gives again, for vectors too large to copy);
+    ``runs`` how to repeat the steps since: for each epoch's run of steps, the
+    state of the random generator before the epoch's shuffle (None: no
+    shuffle), the learning rate, the first row and the number of steps.
     """
 
-    def __init__(self, x, arrays, t):
+    def __init__(self, x, arrays, t, restart, batch, copies):
         self.x, self.arrays, self.t = x, arrays, t
-        self.copy = (x.copy(), [a.copy() for a in arrays], t)
-        self.log = []
+        self.restart, self.batch = restart, batch
+        self.copy = (x.copy(), [a.copy() for a in arrays], t) if copies else None
+        self.runs, self.steps = [], 0
 
-    def begin(self):
-        """Before a step: a new copy when the log is full (so the log never ends empty)."""
-        if len(self.log) >= BACKUP_EVERY:
-            self.log = None  # a copy interrupted half-way is never used
+    def begin_epoch(self, rng_state, lr):
+        self.runs.append([rng_state, lr, 0, 0])
+
+    def begin(self, start):
+        """Before a step from row ``start``: a new copy when due (the log never ends empty)."""
+        if self.copy is not None and self.steps >= BACKUP_EVERY:
+            rng_state, lr = self.runs[-1][:2]
+            self.runs = None  # a copy interrupted half-way is never used
             np.copyto(self.copy[0], self.x)
             for a, c in zip(self.arrays, self.copy[1], strict=True):
                 np.copyto(c, a)
             self.copy = (self.copy[0], self.copy[1], self.t)
-            self.log = []
+            self.runs, self.steps = [[rng_state, lr, start, 0]], 0
 
-    def note(self, rows, lr):
+    def note(self):
         """Record a completed step."""
-        self.log.append((rows, lr))
+        self.runs[-1][3] += 1
+        self.steps += 1
 
-    def undo(self, solver, objective, scratch, replay):
-        """Back to the copy, then repeat the first ``replay`` logged steps."""
-        np.copyto(self.x, self.copy[0])
-        for a, c in zip(self.arrays, self.copy[1], strict=True):
+    def undo(self, solver, objective, scratch, replay, n):
+        """Back to the copy, then repeat the first ``replay`` logged steps (of ``n`` rows)."""
+        x, arrays, t = self.restart() if self.copy is None else self.copy
+        np.copyto(self.x, x)
+        for a, c in zip(self.arrays, arrays, strict=True):
             np.copyto(a, c)
-        self.t = self.copy[2]
-        for rows, lr in self.log[:replay]:
-            grad = objective.batch(self.x, rows)[1]
-            solver._step(self.x, self.arrays, grad, scratch, lr, self.t + 1)
-            self.t += 1
-        del self.log[replay:]
+        self.t = t
+        runs, done = [], 0
+        for rng_state, lr, first, count in self.runs:
+            take = min(count, replay - done)
+            order = None if rng_state is None else _permutation(rng_state, n)
+            for start in range(first, first + take * self.batch, self.batch):
+                rows = slice(start, min(start + self.batch, n))
+                grad = objective.batch(self.x, rows if order is None else order[rows])[1]
+                solver._step(self.x, self.arrays, grad, scratch, lr, self.t + 1)
+                self.t += 1
+            runs.append([rng_state, lr, first, take])
+            done += take
+        self.runs, self.steps = runs, done
+
+
+def _permutation(rng_state, n):
+    """The permutation of ``n`` that a generator in ``rng_state`` draws."""
+    rng = np.random.RandomState()
+    rng.set_state(rng_state)
+    return rng.permutation(n)
 
 
 class _Stochastic:
@@ -94,6 +118,10 @@ class _Stochastic:
     """
 
     n_arrays = 0  # optimiser vectors shaped like x
+    # Up to this size the weights and optimiser vectors are copied every
+    # BACKUP_EVERY steps; larger ones are not, and a step to undo is replayed
+    # from the start of the fit.
+    copy_limit_bytes = 16 * 2**20
 
     def __init__(
         self,
@@ -180,16 +208,20 @@ class _Stochastic:
         stepper = getattr(objective, "stepper", None)
         stepper = (stepper() if stepper is not None else None) or _Public(objective)
         # Updated in place; the caller's x0 and state arrays are never written.
-        x = stepper.to_steps(x0)
-        arrays = (
-            [np.zeros_like(x) for _ in range(self.n_arrays)]
-            if state["arrays"] is None
-            else [stepper.to_steps(a) for a in state["arrays"]]
-        )
-        steps = _Steps(x, arrays, state["t"])
+        start_arrays = state["arrays"]
+
+        def restart():
+            x = stepper.to_steps(x0)
+            if start_arrays is None:
+                return x, [np.zeros_like(x) for _ in range(self.n_arrays)], t_start
+            return x, [stepper.to_steps(a) for a in start_arrays], t_start
+
+        t_start = state["t"]
+        x, arrays, _ = restart()
+        copies = x.nbytes * (1 + len(arrays)) <= self.copy_limit_bytes
+        steps = _Steps(x, arrays, t_start, restart, batch, copies)
         del x, arrays
         scratch = np.empty(min(CHUNK, steps.x.size), dtype=steps.x.dtype)
-        t_start = state["t"]
         status, message = "max_iter", f"max_iter={self.max_iter} epochs reached"
         batch_losses, rows_done = 0.0, 0
         # A running mean of the mini-batch costs over about one epoch: single
@@ -203,9 +235,10 @@ class _Stochastic:
             with np.errstate(over="ignore", invalid="ignore"):
                 for _ in range(self.max_iter):
                     monitor.begin_iteration()
+                    lr = state["learning_rate"]
+                    steps.begin_epoch(rng.get_state() if self.shuffle else None, lr)
                     order = rng.permutation(n) if self.shuffle else None
                     batch_losses, rows_done = 0.0, 0
-                    lr = state["learning_rate"]
                     for start in range(0, n, batch):
                         if monitor.interrupt_requested:
                             raise KeyboardInterrupt
@@ -223,9 +256,9 @@ class _Stochastic:
                             message = f"the mean cost of the mini-batches grew to {running:.6g}"
                             if steps.t > t_start:
                                 # The last step sent the cost up: undo it too, as gd does.
-                                steps.undo(self, stepper, scratch, len(steps.log) - 1)
+                                steps.undo(self, stepper, scratch, steps.steps - 1, n)
                             raise _Stop
-                        steps.begin()
+                        steps.begin(start)
                         stepping = True
                         finite = self._step(steps.x, steps.arrays, grad, scratch, lr, steps.t + 1)
                         steps.t += 1
@@ -233,9 +266,9 @@ class _Stochastic:
                         # J can stay finite with infinite weights (saturated sigmoids).
                         if not finite:
                             status, message = "diverged", "a step made the weights non-finite"
-                            steps.undo(self, stepper, scratch, len(steps.log))
+                            steps.undo(self, stepper, scratch, steps.steps, n)
                             raise _Stop
-                        steps.note(rows, lr)
+                        steps.note()
                         batch_losses += J * (stop - start)
                         rows_done = stop
                     epoch_loss = batch_losses / n
@@ -264,7 +297,7 @@ class _Stochastic:
             status, message = "interrupted", "KeyboardInterrupt"
             if stepping:  # torn: back to the last completed step
                 with np.errstate(over="ignore", invalid="ignore"):
-                    steps.undo(self, stepper, scratch, len(steps.log))
+                    steps.undo(self, stepper, scratch, steps.steps, n)
         # One vector at a time, each released once converted: no more alive at once.
         steps.copy = None
         x, t = stepper.to_public(steps.x), steps.t
