@@ -16,6 +16,8 @@ these arrays column-major, so that a loop over the ``K`` columns runs over
 contiguous memory.
 """
 
+import functools
+
 import numpy as np
 from scipy.special import expit
 
@@ -156,7 +158,14 @@ def sigmoid_cross_entropy(z, Y, out, scratch, y_total=None):
 
 def _row_sums(a):
     # A matrix-vector product beats NumPy's row reductions for narrow rows.
-    return a @ np.ones(a.shape[1], dtype=a.dtype)
+    return a @ _ones(a.shape[1], a.dtype)
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(n, dtype):
+    ones = np.ones(n, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def softmax_cross_entropy(z, Y, out, scratch, y_total=None):

@@ -16,16 +16,24 @@ so ``row_scale = w / sum(w)`` and ``reg_scale = lambda / sum(w)`` give the cost
 """
 
 import functools
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 from scipy import sparse
+from scipy.linalg import blas
 
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_UNITS, SATURATED
 from ._blocks import Buffers, block_rows, n_parts, part_ranges
-from ._params import check_layer_sizes, layout, penalty_mask, views
-from ._validation import check_names, check_reg_lambda, check_sample_weight, scale_weights
+from ._params import check_layer_sizes, layout, views
+from ._validation import (
+    all_finite,
+    check_names,
+    check_reg_lambda,
+    check_sample_weight,
+    scale_weights,
+)
 
 
 def scales(sample_weight, m, reg_lambda, dtype):
@@ -102,6 +110,28 @@ def _forward_block(thetas, X, rows, buf, g, fixed_input):
     return v
 
 
+def _sparse_weight_gradient(rows, delta, out):
+    """``out = (rows.T @ delta).T`` for sparse ``rows``; ``out`` is overwritten.
+
+    Where ``out.T`` is contiguous (``Theta^(1)`` held column-major), only the
+    input features present in ``rows`` get a non-zero gradient: they are
+    multiplied as a compact matrix of those columns alone and written as
+    contiguous rows of ``out.T``, in place of a product as wide as all the
+    features and a transposed copy of it.
+    """
+    if not out.T.flags.c_contiguous:
+        out[...] = (rows.T @ delta).T
+        return
+    rows = rows.tocsr()
+    present, compact = np.unique(rows.indices, return_inverse=True)
+    narrow = sparse.csr_matrix(
+        (rows.data, compact.reshape(-1), rows.indptr), shape=(rows.shape[0], len(present))
+    )
+    out_t = out.T
+    out_t.fill(0.0)
+    out_t[present] = narrow.T @ delta
+
+
 def _data_term(thetas, X, Y, y_total, row_scale, start, stop, block, buf, grads, fns, fixed_input):
     """``sum_i row_scale_i loss_i`` over rows ``start:stop``; its gradient into ``grads``.
 
@@ -130,7 +160,7 @@ def _data_term(thetas, X, Y, y_total, row_scale, start, stop, block, buf, grads,
             if l == 0 and buf.sparse_input:
                 product[:, 0] = delta.sum(axis=0)
                 # The rows the forward pass of this block just sliced out.
-                product[:, 1:] = (buf.sparse_rows[2].T @ delta).T
+                _sparse_weight_gradient(buf.sparse_rows[2], delta, product[:, 1:])
             else:
                 np.matmul(delta.T, v.A[l], out=product)
             if not first:
@@ -144,6 +174,15 @@ def _data_term(thetas, X, Y, y_total, row_scale, start, stop, block, buf, grads,
         for grad in grads:
             grad[...] = 0.0
     return total
+
+
+# The penalty reads the weights in chunks of this many (256 KiB in float64).
+PENALTY_CHUNK = 32768
+
+
+def _axpy(y):
+    """BLAS ``axpy`` (``y += a x`` in place) for the dtype of ``y``."""
+    return blas.saxpy if y.dtype == np.float32 else blas.daxpy
 
 
 class NetworkLoss:
@@ -171,6 +210,11 @@ class NetworkLoss:
         use small blocks to cover several).
     huber_delta : float, default=1.0
         Where Huber's cost turns from quadratic to linear (``"huber"`` only).
+    first_layer_order : {"C", "F"}, default="C"
+        How the flat vectors this loss reads and writes hold ``Theta^(1)``:
+        row-major (the public layout of :mod:`skbackprop._params`) or
+        column-major, where the weights of one input feature are contiguous,
+        as the products with sparse rows want them (see :class:`SparseSteps`).
     """
 
     def __init__(
@@ -184,6 +228,7 @@ class NetworkLoss:
         parts=None,
         block_rows=None,
         huber_delta=1.0,
+        first_layer_order="C",
     ):
         check_names(activation, output_activation)
         self.layer_sizes = check_layer_sizes(layer_sizes)
@@ -193,9 +238,9 @@ class NetworkLoss:
         self.n_threads = max(1, int(n_threads))
         self.parts = parts
         self.block_rows = block_rows
+        self.first_layer_order = first_layer_order
         self._layout = layout(self.layer_sizes)
         self.n_params = self._layout[-1][1]
-        self._penalised = None
         self.huber_delta = float(huber_delta)
         output_loss = OUTPUT_UNITS[output_activation]
         if output_activation == "huber":
@@ -204,7 +249,7 @@ class NetworkLoss:
         self._buffers = {}  # worker -> Buffers
         self._grad_flats = []  # one gradient vector per part
         self._grad_views = []
-        self._theta_views = []  # (flat, views) of the last two weight vectors
+        self._theta_views = []  # (flat, views) of the last four vectors (weights, gradients)
         self._pool = None
         self._pool_pid = None
         self._plans = {}  # rows -> plan: mini-batches ask for the same few sizes
@@ -212,17 +257,38 @@ class NetworkLoss:
     # -- pieces -----------------------------------------------------------------
 
     def penalty(self, theta_flat, reg_scale, grad=None):
-        """``reg_scale / 2 * sum Theta[:, 1:] ** 2``; adds ``reg_scale * Theta[:, 1:]`` to grad."""
+        """``reg_scale / 2 * sum Theta[:, 1:] ** 2``; adds ``reg_scale * Theta[:, 1:]`` to grad.
+
+        The gradient term is a BLAS ``axpy`` over the whole vector, the bias
+        entries of ``grad`` put back afterwards (exactly: they are copied, not
+        subtracted). The value is the squared norm of all the weights less
+        that of the biases, unless the biases hold most of it, where that
+        difference would lose digits: then it is summed over the weights alone.
+        Both run chunk by chunk, so that each chunk of weights is read once.
+        """
         if not reg_scale:
             return 0.0
-        if self._penalised is None:
-            self._penalised = penalty_mask(self.layer_sizes, self.dtype)
-        weights = theta_flat * self._penalised
-        J = 0.5 * reg_scale * float(weights @ weights)
+        theta_flat = np.ascontiguousarray(theta_flat)
+        thetas = self._thetas(theta_flat)
         if grad is not None:
-            weights *= reg_scale
-            grad += weights
-        return J
+            grads = self._thetas(grad)
+            grad_biases = [g[:, 0].copy() for g in grads]
+            axpy = _axpy(grad)
+        total = 0.0
+        for start in range(0, theta_flat.size, PENALTY_CHUNK):
+            chunk = theta_flat[start : start + PENALTY_CHUNK]
+            total += float(chunk @ chunk)
+            if grad is not None:
+                axpy(chunk, grad[start : start + PENALTY_CHUNK], a=reg_scale)
+        if grad is not None:
+            for g, saved in zip(grads, grad_biases, strict=True):
+                g[:, 0] = saved
+        biases = sum(float(theta[:, 0] @ theta[:, 0]) for theta in thetas)
+        if math.isfinite(total) and biases <= 0.5 * total:
+            squares = total - biases
+        else:
+            squares = sum(float(np.vdot(theta[:, 1:], theta[:, 1:])) for theta in thetas)
+        return 0.5 * reg_scale * squares
 
     def _thetas(self, theta_flat):
         # Solvers pass the same one or two vectors again and again: keep their
@@ -230,8 +296,8 @@ class NetworkLoss:
         for flat, thetas in self._theta_views:
             if flat is theta_flat:
                 return thetas
-        thetas = views(theta_flat, self._layout)
-        self._theta_views = [(theta_flat, thetas), *self._theta_views[:1]]
+        thetas = views(theta_flat, self._layout, self.first_layer_order)
+        self._theta_views = [(theta_flat, thetas), *self._theta_views[:3]]
         return thetas
 
     def _worker_buffers(self, worker, block, sparse_input=False):
@@ -253,7 +319,7 @@ class NetworkLoss:
             # One statement: a KeyboardInterrupt cannot leave one list longer.
             self._grad_flats, self._grad_views = (
                 [*self._grad_flats, flat],
-                [*self._grad_views, views(flat, self._layout)],
+                [*self._grad_views, views(flat, self._layout, self.first_layer_order)],
             )
         return self._grad_flats[:count]
 
@@ -332,33 +398,53 @@ class NetworkLoss:
             A buffer of this loss, overwritten by the next call.
         """
         # A float64 weight beyond float32's range becomes inf, and J = inf below.
-        with np.errstate(over="ignore"):
+        # Weights far out along a line search can overflow a product: that is
+        # reported as J = inf, which solvers treat as "worse", not as a warning.
+        with np.errstate(over="ignore", invalid="ignore"):
             theta_flat = np.asarray(theta_flat, dtype=self.dtype)
-        if theta_flat.shape != (self.n_params,):
-            raise ValueError(
-                f"theta_flat must have shape ({self.n_params},); got {theta_flat.shape}"
-            )
-        m = X.shape[0]
-        sparse_input = sparse.issparse(X)
-        block, ranges, n_threads = self.plan(m, sparse_input)
-        grad_flats = self._part_grads(len(ranges)) if need_grad else []
-        if any(np.may_share_memory(theta_flat, flat) for flat in grad_flats):
-            # Weights read while the gradient is written: e.g. a returned gradient
-            # passed back in.
-            theta_flat = theta_flat.copy()
-        thetas = self._thetas(theta_flat)
+            if theta_flat.shape != (self.n_params,):
+                raise ValueError(
+                    f"theta_flat must have shape ({self.n_params},); got {theta_flat.shape}"
+                )
+            m = X.shape[0]
+            sparse_input = sparse.issparse(X)
+            block, ranges, n_threads = self.plan(m, sparse_input)
+            grad_flats = self._part_grads(len(ranges)) if need_grad else []
+            if any(np.may_share_memory(theta_flat, flat) for flat in grad_flats):
+                # Weights read while the gradient is written: e.g. a returned gradient
+                # passed back in.
+                theta_flat = theta_flat.copy()
+            thetas = self._thetas(theta_flat)
+            args = (X, Y, y_total, row_scale)
+            if len(ranges) == 1:  # a mini-batch, a small data set: no threads, one part
+                J = _data_term(
+                    thetas,
+                    *args,
+                    *ranges[0],
+                    block,
+                    self._worker_buffers(0, block, sparse_input),
+                    self._grad_views[0] if need_grad else None,
+                    self._fns,
+                    fixed_input,
+                )
+            else:
+                J = self._parts(thetas, args, block, ranges, n_threads, need_grad, fixed_input)
+            J = float(J + self.penalty(theta_flat, reg_scale, grad_flats[0] if need_grad else None))
+            if not math.isfinite(J) or (need_grad and not all_finite(grad_flats[0])):
+                J = np.inf
+        return J, (grad_flats[0] if need_grad else None)
+
+    def _parts(self, thetas, args, block, ranges, n_threads, need_grad, fixed_input):
+        """The data term of several parts on ``n_threads``; gradients summed into the first."""
 
         def run(worker):
             # Worker w sums parts w, w + n_threads, ...: which thread runs a part
             # changes nothing in its sum.
-            buf = self._worker_buffers(worker, block, sparse_input)
+            buf = self._worker_buffers(worker, block, sparse.issparse(args[0]))
             return [
                 _data_term(
                     thetas,
-                    X,
-                    Y,
-                    y_total,
-                    row_scale,
+                    *args,
                     *ranges[k],
                     block,
                     buf,
@@ -369,34 +455,28 @@ class NetworkLoss:
                 for k in range(worker, len(ranges), n_threads)
             ]
 
-        # Weights far out along a line search can overflow a product: that is
-        # reported as J = inf, which solvers treat as "worse", not as a warning.
-        with np.errstate(over="ignore", invalid="ignore"):
-            if n_threads == 1:
-                totals = run(0)
-            else:
-                pool = self._executor()
-                futures = [pool.submit(run, w) for w in range(1, n_threads)]
-                try:
-                    mine = run(0)
-                finally:
-                    # Even on Ctrl-C: no thread may still write to its buffers
-                    # when the next evaluation starts.
-                    wait(futures)
-                per_worker = [mine, *(f.result() for f in futures)]
-                totals = [per_worker[k % n_threads][k // n_threads] for k in range(len(ranges))]
-            # Parts are added in their order, whatever ran them.
-            J = 0.0
-            for total in totals:
-                J += total
-            if need_grad:
-                for other in grad_flats[1:]:
-                    grad_flats[0] += other
-            J += self.penalty(theta_flat, reg_scale, grad_flats[0] if need_grad else None)
-        J = float(J)
-        if not np.isfinite(J) or (need_grad and not np.isfinite(grad_flats[0]).all()):
-            J = np.inf
-        return J, (grad_flats[0] if need_grad else None)
+        if n_threads == 1:
+            totals = run(0)
+        else:
+            pool = self._executor()
+            futures = [pool.submit(run, w) for w in range(1, n_threads)]
+            try:
+                mine = run(0)
+            finally:
+                # Even on Ctrl-C: no thread may still write to its buffers
+                # when the next evaluation starts.
+                wait(futures)
+            per_worker = [mine, *(f.result() for f in futures)]
+            totals = [per_worker[k % n_threads][k // n_threads] for k in range(len(ranges))]
+        # Parts are added in their order, whatever ran them.
+        J = 0.0
+        for total in totals:
+            J += total
+        if need_grad:
+            grad_flats = self._grad_flats[: len(ranges)]
+            for other in grad_flats[1:]:
+                grad_flats[0] += other
+        return J
 
     def logits(self, theta_flat, X, out=None, *, saturated=None):
         """Output pre-activations ``z^(L)`` of the rows of ``X``, one thread.
@@ -470,7 +550,8 @@ class Objective:
             fixed_input=True,
         )
 
-    def batch(self, theta_flat, rows):
+    def batch(self, theta_flat, rows, loss=None):
+        """The estimate from ``rows``; ``loss``, another layout of the same loss (SparseSteps)."""
         X = self.X[rows]
         share = self.n_samples / X.shape[0]
         if isinstance(self.row_scale, np.ndarray):
@@ -478,6 +559,66 @@ class Objective:
         else:
             row_scale = self.row_scale * share
         y_total = None if self.y_total is None else self.y_total[rows]
-        return self.loss.loss_gradient(
+        return (loss or self.loss).loss_gradient(
             theta_flat, X, self.Y[rows], row_scale, self.reg_scale, y_total=y_total
         )
+
+    def stepper(self):
+        """What mini-batch solvers step with: :class:`SparseSteps` for sparse rows, else None."""
+        return SparseSteps(self) if sparse.issparse(self.X) else None
+
+
+class SparseSteps:
+    """Mini-batches of sparse rows, with ``Theta^(1)`` held column-major while a solver steps.
+
+    A batch of sparse rows touches few input features. With ``Theta^(1)``
+    column-major the weights of a feature are contiguous: the forward product
+    reads them in place, and the gradient of the features present is written as
+    contiguous rows, where the row-major layout would need a transposed copy of
+    all of ``Theta^(1)`` at every step. The solver converts its start into this
+    layout once (:meth:`to_steps`) and converts back what it reports
+    (:meth:`to_public`); the loss is the same, read through other views.
+    """
+
+    def __init__(self, objective):
+        self.objective = objective
+        self.n_samples = objective.n_samples
+        base = objective.loss
+        self.loss = NetworkLoss(
+            base.layer_sizes,
+            base.activation,
+            base.output_activation,
+            base.dtype,
+            n_threads=base.n_threads,
+            parts=base.parts,
+            block_rows=base.block_rows,
+            first_layer_order="F",
+        )
+        self._places = layout(base.layer_sizes)
+
+    def batch(self, x, rows):
+        return self.objective.batch(x, rows, self.loss)
+
+    def to_steps(self, x):
+        """A copy of the public vector ``x`` in this layout."""
+        return _relayout(x, self._places, "C", "F")
+
+    def to_public(self, x):
+        """A copy of ``x`` in the public layout."""
+        return _relayout(x, self._places, "F", "C")
+
+    def close(self):
+        self.loss.close()
+
+
+def _relayout(x, places, source, target):
+    """A copy of ``x`` with its matrices read in layout ``source`` and written in ``target``."""
+    out = np.empty_like(x)
+    for a, b in zip(views(out, places, target), views(x, places, source), strict=True):
+        # A transposing copy, in bands of columns that stay in the cache.
+        for start in range(0, a.shape[1], _RELAYOUT_BAND):
+            a[:, start : start + _RELAYOUT_BAND] = b[:, start : start + _RELAYOUT_BAND]
+    return out
+
+
+_RELAYOUT_BAND = 1024

@@ -85,9 +85,19 @@ def layout(layer_sizes):
     return places
 
 
-def views(flat, places):
-    """The Theta matrices as views of ``flat``, at the places of :func:`layout`."""
-    return [flat[start:stop].reshape(shape) for start, stop, shape in places]
+def views(flat, places, first_order="C"):
+    """The Theta matrices as views of ``flat``, at the places of :func:`layout`.
+
+    ``first_order="F"`` reads ``Theta^(1)`` column-major (the layout in which
+    sparse rows are multiplied fastest, see ``skbackprop._loss``); the others
+    are always row-major.
+    """
+    return [
+        flat[start:stop].reshape(shape[::-1]).T
+        if first_order == "F" and l == 0
+        else flat[start:stop].reshape(shape)
+        for l, (start, stop, shape) in enumerate(places)
+    ]
 
 
 def penalty_mask(layer_sizes, dtype):

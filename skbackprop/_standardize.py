@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.preprocessing import StandardScaler
 
 from ._params import layout, views
-from ._validation import scale_weights
+from ._validation import all_finite, scale_weights
 
 
 def moments(X, sample_weight=None, raw=False):
@@ -54,8 +54,56 @@ def _scaler_moments(X, sample_weight):
     """``(mean, variance, total weight)`` of the columns, as StandardScaler computes them."""
     # Sums that overflow are handled by moments: no warning for them.
     with np.errstate(invalid="ignore", over="ignore"):
+        if _blockwise(X, sample_weight):
+            return _blockwise_moments(X)
         scaler = StandardScaler(with_mean=not _is_sparse(X)).fit(X, sample_weight=sample_weight)
     return scaler.mean_, scaler.var_, scaler.n_samples_seen_
+
+
+# Rows per block of the blockwise moments: about 2 MiB of float64.
+MOMENTS_BLOCK_ELEMENTS = 262144
+
+
+def _blockwise(X, sample_weight):
+    """Whether :func:`_blockwise_moments` gives StandardScaler's numbers for ``X``."""
+    return (
+        sample_weight is None
+        and isinstance(X, np.ndarray)
+        and X.ndim == 2
+        and X.dtype == np.float64
+        and X.flags.c_contiguous
+        and X.shape[0] > 0
+    )
+
+
+def _blockwise_moments(X):
+    """StandardScaler's mean and variance of a C-ordered float64 ``X``, bit for bit, in row blocks.
+
+    StandardScaler sums each column of ``X``, then of ``X - mean`` and of its
+    squares, over the whole matrix (a full-size temporary each time); NumPy
+    adds the rows of a C-ordered matrix one after the other. Here each block
+    of rows is added to the running sums in that same order (the sums so far
+    are the block's first row), so the results are the same, with temporaries
+    of one block.
+    """
+    n = X.shape[0]
+    block = max(1, MOMENTS_BLOCK_ELEMENTS // max(X.shape[1], 1))
+
+    def running(total, rows):
+        return np.add.reduce(rows if total is None else np.concatenate([total[None], rows]), axis=0)
+
+    total = None
+    for start in range(0, n, block):
+        total = running(total, X[start : start + block])
+    mean = total / n
+    correction = squares = None
+    for start in range(0, n, block):
+        centred = X[start : start + block] - mean
+        correction = running(correction, centred)
+        centred **= 2
+        squares = running(squares, centred)
+    squares -= correction**2 / n
+    return mean, squares / n, float(n)
 
 
 def _scaled_back(mean, var, n_samples, exponent=0):
@@ -157,10 +205,13 @@ def transform(X, mean, scale):
     Where ``X - mean`` overflows (values near the float limit), ``X / scale -
     mean / scale`` instead.
     """
-    X_std = np.array(X, copy=True)
     with np.errstate(over="ignore", invalid="ignore"):
-        X_std -= mean
+        # Into a new array of X's dtype, as X.copy() -= mean would compute it,
+        # in one pass rather than a copy and a pass.
+        X_std = np.subtract(X, mean, out=np.empty_like(X, order="K"))
         X_std /= scale
+        if all_finite(X_std):
+            return X_std
         bad = ~np.isfinite(X_std)
         if bad.any():
             columns = np.flatnonzero(bad.any(axis=0))

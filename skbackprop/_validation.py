@@ -190,3 +190,13 @@ def caller_stacklevel():
             return level
         frame, level = frame.f_back, level + 1
     return level
+
+
+def all_finite(a):
+    """``np.isfinite(a).all()``, from one sum when that is finite (an inf or NaN would show).
+
+    Call it where overflow is not a warning (``np.errstate(over="ignore",
+    invalid="ignore")``): a sum of large finite values may overflow.
+    """
+    total = float(np.add.reduce(a, axis=None))
+    return math.isfinite(total) or bool(np.isfinite(a).all())

@@ -7,15 +7,22 @@ on:
 - the state (velocities, Adam's moments and step count, the current learning
   rate, the shuffling stream and the stopping counters) is kept between calls,
   so ``partial_fit`` and warm starts continue it instead of resetting it;
-- every step is committed at once: the new weights and moments are computed
-  into spare buffers and swapped in by a single assignment, so a
-  KeyboardInterrupt at any instant leaves the weights and moments of the last
-  completed batch, consistent with each other.
+- a KeyboardInterrupt at any instant leaves the weights and moments of the
+  last completed batch, consistent with each other. Steps update the weights
+  and the optimiser's vectors in place, in one pass each (BLAS ``scal`` and
+  ``axpy``), with no spare copies: every ``BACKUP_EVERY`` steps the solver
+  copies them once, and notes the rows and learning rate of each step since. A
+  step to undo (it diverged, or an interrupt tore it) is undone by restoring
+  that copy and replaying the steps after it, which the deterministic loss
+  repeats bit for bit. (Inside an estimator a first Ctrl-C only asks to stop at
+  the next batch boundary, so only a second one can tear a step; the fit then
+  raises and publishes nothing anyway.)
 """
 
 import math
 
 import numpy as np
+from scipy.linalg import blas
 from sklearn.utils import check_random_state
 
 NOT_FINITE_AT_START = "the cost of the first mini-batch at the starting weights is not finite"
@@ -24,6 +31,81 @@ NOT_FINITE_AT_START = "the cost of the first mini-batch at the starting weights 
 DIVERGENCE_FACTOR = 10.0
 # The adaptive schedule stops once its learning rate falls to this.
 MIN_ADAPTIVE_LEARNING_RATE = 1e-6
+# Steps between two copies of the weights and optimiser vectors; undoing a step
+# replays at most this many (a copy costs about 3 steps' Adam update).
+BACKUP_EVERY = 64
+# Updates run over chunks of this many weights: all the passes of a chunk stay
+# in the cache, where one pass after another over millions of weights (a
+# sparse input's first layer) would stream them from memory each time.
+CHUNK = 32768
+
+
+def all_finite(a):
+    """``np.isfinite(a).all()``, from one sum when it is finite (any inf or NaN would show)."""
+    return math.isfinite(float(np.add.reduce(a, axis=None))) or bool(np.isfinite(a).all())
+
+
+class _Steps:
+    """The weights and optimiser vectors, updated in place, and how to undo a step.
+
+    ``copy`` holds them as they were ``steps`` steps ago (None: as at the start
+    of the fit, which ``restart()`` gives again, for vectors too large to copy);
+    ``runs`` how to repeat the steps since: for each epoch's run of steps, the
+    state of the random generator before the epoch's shuffle (None: no
+    shuffle), the learning rate, the first row and the number of steps.
+    """
+
+    def __init__(self, x, arrays, t, restart, batch, copies):
+        self.x, self.arrays, self.t = x, arrays, t
+        self.restart, self.batch = restart, batch
+        self.copy = (x.copy(), [a.copy() for a in arrays], t) if copies else None
+        self.runs, self.steps = [], 0
+
+    def begin_epoch(self, rng_state, lr):
+        self.runs.append([rng_state, lr, 0, 0])
+
+    def begin(self, start):
+        """Before a step from row ``start``: a new copy when due (the log never ends empty)."""
+        if self.copy is not None and self.steps >= BACKUP_EVERY:
+            rng_state, lr = self.runs[-1][:2]
+            self.runs = None  # a copy interrupted half-way is never used
+            np.copyto(self.copy[0], self.x)
+            for a, c in zip(self.arrays, self.copy[1], strict=True):
+                np.copyto(c, a)
+            self.copy = (self.copy[0], self.copy[1], self.t)
+            self.runs, self.steps = [[rng_state, lr, start, 0]], 0
+
+    def note(self):
+        """Record a completed step."""
+        self.runs[-1][3] += 1
+        self.steps += 1
+
+    def undo(self, solver, objective, scratch, replay, n):
+        """Back to the copy, then repeat the first ``replay`` logged steps (of ``n`` rows)."""
+        x, arrays, t = self.restart() if self.copy is None else self.copy
+        np.copyto(self.x, x)
+        for a, c in zip(self.arrays, arrays, strict=True):
+            np.copyto(a, c)
+        self.t = t
+        runs, done = [], 0
+        for rng_state, lr, first, count in self.runs:
+            take = min(count, replay - done)
+            order = None if rng_state is None else _permutation(rng_state, n)
+            for start in range(first, first + take * self.batch, self.batch):
+                rows = slice(start, min(start + self.batch, n))
+                grad = objective.batch(self.x, rows if order is None else order[rows])[1]
+                solver._step(self.x, self.arrays, grad, scratch, lr, self.t + 1)
+                self.t += 1
+            runs.append([rng_state, lr, first, take])
+            done += take
+        self.runs, self.steps = runs, done
+
+
+def _permutation(rng_state, n):
+    """The permutation of ``n`` that a generator in ``rng_state`` draws."""
+    rng = np.random.RandomState()
+    rng.set_state(rng_state)
+    return rng.permutation(n)
 
 
 class _Stochastic:
@@ -36,6 +118,10 @@ class _Stochastic:
     """
 
     n_arrays = 0  # optimiser vectors shaped like x
+    # Up to this size the weights and optimiser vectors are copied every
+    # BACKUP_EVERY steps; larger ones are not, and a step to undo is replayed
+    # from the start of the fit.
+    copy_limit_bytes = 16 * 2**20
 
     def __init__(
         self,
@@ -67,7 +153,7 @@ class _Stochastic:
     def _new_state(self, x0):
         return {
             "kind": type(self).__name__,
-            "arrays": [np.zeros_like(x0) for _ in range(self.n_arrays)],
+            "arrays": None,  # zeros, made in the layout the solver steps in
             "t": 0,  # steps taken
             "samples_seen": 0,
             "learning_rate": float(self.learning_rate),
@@ -81,8 +167,27 @@ class _Stochastic:
         return (
             state is not None
             and state.get("kind") == type(self).__name__
-            and all(a.shape == x0.shape and a.dtype == x0.dtype for a in state["arrays"])
+            and (state["arrays"] is None or len(state["arrays"]) == self.n_arrays)
+            and all(a.shape == x0.shape and a.dtype == x0.dtype for a in state["arrays"] or ())
         )
+
+    def _step(self, x, arrays, grad, scratch, lr, t):
+        """Step ``t`` in place, chunk by chunk; ``scratch`` holds at least a chunk.
+
+        Returns whether the new weights are all finite, from the sum of each
+        chunk, taken while it is in the cache (exactly checked where a sum is
+        not finite).
+        """
+        if x.size <= CHUNK:
+            self._update(x, arrays, grad, scratch[: x.size], lr, t)
+            return all_finite(x)
+        total = 0.0
+        for start in range(0, x.size, CHUNK):
+            part = slice(start, start + CHUNK)
+            chunk = x[part]
+            self._update(chunk, [a[part] for a in arrays], grad[part], scratch[: chunk.size], lr, t)
+            total += float(np.add.reduce(chunk))
+        return math.isfinite(total) or bool(np.isfinite(x).all())
 
     def _epoch_end(self, state):
         """A schedule's learning rate for the samples seen so far (none by default)."""
@@ -98,11 +203,25 @@ class _Stochastic:
         state = self._state if self._usable(self._state, x0) else self._new_state(x0)
         self._follow_settings(state)
         rng = state["rng"]
-        # The committed step: (x, optimiser arrays, steps taken), replaced whole.
-        committed = (np.array(x0, copy=True), state["arrays"], state["t"])
-        spare = (np.empty_like(x0), [np.empty_like(a) for a in state["arrays"]])
-        scratch = np.empty_like(x0)
+        # Some objectives step in a layout of their own (sparse rows: see
+        # skbackprop._loss.SparseSteps); the monitor and the result get the public one.
+        stepper = getattr(objective, "stepper", None)
+        stepper = (stepper() if stepper is not None else None) or _Public(objective)
+        # Updated in place; the caller's x0 and state arrays are never written.
+        start_arrays = state["arrays"]
+
+        def restart():
+            x = stepper.to_steps(x0)
+            if start_arrays is None:
+                return x, [np.zeros_like(x) for _ in range(self.n_arrays)], t_start
+            return x, [stepper.to_steps(a) for a in start_arrays], t_start
+
         t_start = state["t"]
+        x, arrays, _ = restart()
+        copies = x.nbytes * (1 + len(arrays)) <= self.copy_limit_bytes
+        steps = _Steps(x, arrays, t_start, restart, batch, copies)
+        del x, arrays
+        scratch = np.empty(min(CHUNK, steps.x.size), dtype=steps.x.dtype)
         status, message = "max_iter", f"max_iter={self.max_iter} epochs reached"
         batch_losses, rows_done = 0.0, 0
         # A running mean of the mini-batch costs over about one epoch: single
@@ -110,67 +229,83 @@ class _Stochastic:
         # mean grows past DIVERGENCE_FACTOR times it.
         smoothing = 1.0 / -(-n // batch)
         limit = running = None
+        stepping = False  # inside an update: an interrupt here tears it
         try:
-            for _ in range(self.max_iter):
-                monitor.begin_iteration()
-                order = rng.permutation(n) if self.shuffle else None
-                batch_losses, rows_done = 0.0, 0
-                for start in range(0, n, batch):
-                    if monitor.interrupt_requested:
-                        raise KeyboardInterrupt
-                    stop = min(start + batch, n)
-                    rows = slice(start, stop) if order is None else order[start:stop]
-                    J, grad = objective.batch(committed[0], rows)
-                    if not np.isfinite(J) and committed[2] == 0:
-                        status, message = "not_finite", NOT_FINITE_AT_START
-                        raise _Stop
-                    if limit is None:
-                        limit, running = DIVERGENCE_FACTOR * max(J, 1.0), J
-                    running += smoothing * (J - running)
-                    if not (np.isfinite(J) and running <= limit):
-                        status = "diverged"
-                        message = f"the mean cost of the mini-batches grew to {running:.6g}"
-                        if committed[2] > t_start:
-                            # The last step sent the cost up: undo it too, as gd does.
-                            committed = (spare[0], spare[1], committed[2] - 1)
-                        raise _Stop
-                    # A huge step overflows to inf: caught below, not a warning.
-                    with np.errstate(over="ignore", invalid="ignore"):
-                        new = self._step(committed, spare, grad, scratch, state["learning_rate"])
-                    # J can stay finite with infinite weights (saturated sigmoids).
-                    if not np.isfinite(new[0]).all():
-                        status, message = "diverged", "a step made the weights non-finite"
-                        raise _Stop
-                    spare = (committed[0], committed[1])
-                    committed = new
-                    batch_losses += J * (stop - start)
-                    rows_done = stop
-                epoch_loss = batch_losses / n
-                batch_losses, rows_done = 0.0, 0
-                state["samples_seen"] += n
-                self._epoch_end(state)
-                stop_asked = monitor.iteration(committed[0], epoch_loss)
-                # A callback's stop is final; the adaptive schedule declines the others.
-                if stop_asked and (monitor.stop_is_final or not self._decline_stop(state)):
-                    status, message = "early_stopped", monitor.stop_message()
-                    break
-                if stop_asked:
-                    monitor.reset_patience()
-                if self.training_rule and self._no_improvement(state, epoch_loss):
-                    if not self._decline_stop(state):
-                        status = "converged"
-                        message = (
-                            f"the training loss did not improve by more than tol={self.tol:g} "
-                            f"for {self.n_iter_no_change} consecutive epochs"
-                        )
+            # A huge step overflows to inf: caught below, not a warning.
+            with np.errstate(over="ignore", invalid="ignore"):
+                for _ in range(self.max_iter):
+                    monitor.begin_iteration()
+                    lr = state["learning_rate"]
+                    steps.begin_epoch(rng.get_state() if self.shuffle else None, lr)
+                    order = rng.permutation(n) if self.shuffle else None
+                    batch_losses, rows_done = 0.0, 0
+                    for start in range(0, n, batch):
+                        if monitor.interrupt_requested:
+                            raise KeyboardInterrupt
+                        stop = min(start + batch, n)
+                        rows = slice(start, stop) if order is None else order[start:stop]
+                        J, grad = stepper.batch(steps.x, rows)
+                        if not math.isfinite(J) and steps.t == 0:
+                            status, message = "not_finite", NOT_FINITE_AT_START
+                            raise _Stop
+                        if limit is None:
+                            limit, running = DIVERGENCE_FACTOR * max(J, 1.0), J
+                        running += smoothing * (J - running)
+                        if not (math.isfinite(J) and running <= limit):
+                            status = "diverged"
+                            message = f"the mean cost of the mini-batches grew to {running:.6g}"
+                            if steps.t > t_start:
+                                # The last step sent the cost up: undo it too, as gd does.
+                                steps.undo(self, stepper, scratch, steps.steps - 1, n)
+                            raise _Stop
+                        steps.begin(start)
+                        stepping = True
+                        finite = self._step(steps.x, steps.arrays, grad, scratch, lr, steps.t + 1)
+                        steps.t += 1
+                        stepping = False
+                        # J can stay finite with infinite weights (saturated sigmoids).
+                        if not finite:
+                            status, message = "diverged", "a step made the weights non-finite"
+                            steps.undo(self, stepper, scratch, steps.steps, n)
+                            raise _Stop
+                        steps.note()
+                        batch_losses += J * (stop - start)
+                        rows_done = stop
+                    epoch_loss = batch_losses / n
+                    batch_losses, rows_done = 0.0, 0
+                    state["samples_seen"] += n
+                    self._epoch_end(state)
+                    stop_asked = monitor.iteration(stepper.to_public(steps.x), epoch_loss)
+                    # A callback's stop is final; the adaptive schedule declines the others.
+                    if stop_asked and (monitor.stop_is_final or not self._decline_stop(state)):
+                        status, message = "early_stopped", monitor.stop_message()
                         break
-                    state["no_improvement"] = 0
+                    if stop_asked:
+                        monitor.reset_patience()
+                    if self.training_rule and self._no_improvement(state, epoch_loss):
+                        if not self._decline_stop(state):
+                            status = "converged"
+                            message = (
+                                f"the training loss did not improve by more than tol={self.tol:g} "
+                                f"for {self.n_iter_no_change} consecutive epochs"
+                            )
+                            break
+                        state["no_improvement"] = 0
         except _Stop:
             pass
         except KeyboardInterrupt:
             status, message = "interrupted", "KeyboardInterrupt"
-        x, arrays, t = committed
+            if stepping:  # torn: back to the last completed step
+                with np.errstate(over="ignore", invalid="ignore"):
+                    steps.undo(self, stepper, scratch, steps.steps, n)
+        # One vector at a time, each released once converted: no more alive at once.
+        steps.copy = None
+        x, t = stepper.to_public(steps.x), steps.t
+        steps.x, arrays = None, []
+        while steps.arrays:
+            arrays.append(stepper.to_public(steps.arrays.pop(0)))
         state["arrays"], state["t"] = arrays, t
+        stepper.close()
         self._state = state
         if monitor.n_iter:
             loss = monitor.loss
@@ -202,6 +337,22 @@ class _Stochastic:
         if epoch_loss < state["best_loss"]:
             state["best_loss"] = epoch_loss
         return state["no_improvement"] > self.n_iter_no_change
+
+
+class _Public:
+    """Steps in the public layout: the objective itself, no conversions."""
+
+    def __init__(self, objective):
+        self.batch = objective.batch
+
+    def to_steps(self, x):
+        return np.array(x, copy=True)
+
+    def to_public(self, x):
+        return x
+
+    def close(self):
+        pass
 
 
 class _Stop(Exception):
@@ -236,19 +387,17 @@ class SGD(_Stochastic):
         self.schedule = schedule
         self.power_t = power_t
 
-    def _step(self, committed, spare, grad, scratch, lr):
-        x, (v,), t = committed
-        x_new, (v_new,) = spare
-        np.multiply(grad, lr, out=scratch)
-        np.multiply(v, self.momentum, out=v_new)
-        v_new -= scratch
-        if self.nesterovs_momentum:
-            np.multiply(v_new, self.momentum, out=x_new)
-            x_new -= scratch
-            x_new += x
+    def _update(self, x, arrays, grad, scratch, lr, t):
+        """One step in place: ``v := momentum v - lr g``, then ``x`` moves."""
+        (v,) = arrays
+        scal, axpy = _blas(x)
+        scal(self.momentum, v)
+        axpy(grad, v, a=-lr)
+        if self.nesterovs_momentum:  # x := x + momentum v - lr g
+            axpy(v, x, a=self.momentum)
+            axpy(grad, x, a=-lr)
         else:
-            np.add(x, v_new, out=x_new)
-        return (x_new, [v_new], t + 1)
+            axpy(v, x, a=1.0)
 
     def _rate_settings(self):
         return (float(self.learning_rate), self.schedule, float(self.power_t))
@@ -295,23 +444,29 @@ class Adam(_Stochastic):
         self.beta_2 = beta_2
         self.epsilon = epsilon
 
-    def _step(self, committed, spare, grad, scratch, lr):
-        x, (m, v), t = committed
-        x_new, (m_new, v_new) = spare
-        t += 1
+    def _update(self, x, arrays, grad, scratch, lr, t):
+        """Step ``t`` in place: each vector is read and written once or twice."""
+        m, v = arrays
         b1, b2 = self.beta_1, self.beta_2
-        np.multiply(m, b1, out=m_new)
-        np.multiply(grad, 1.0 - b1, out=scratch)
-        m_new += scratch
+        scal, axpy = _blas(x)
+        scal(b1, m)
+        axpy(grad, m, a=1.0 - b1)
+        scal(b2, v)
         np.multiply(grad, grad, out=scratch)
-        scratch *= 1.0 - b2
-        np.multiply(v, b2, out=v_new)
-        v_new += scratch
-        # A Python float, so that float32 weights are updated in float32.
+        axpy(scratch, v, a=1.0 - b2)
         lr_t = lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
-        np.sqrt(v_new, out=scratch)
+        np.sqrt(v, out=scratch)
         scratch += self.epsilon
-        np.divide(m_new, scratch, out=scratch)
-        scratch *= lr_t
-        np.subtract(x, scratch, out=x_new)
-        return (x_new, [m_new, v_new], t)
+        np.divide(m, scratch, out=scratch)
+        axpy(scratch, x, a=-lr_t)
+
+
+def _blas(x):
+    """BLAS ``(scal, axpy)`` for the dtype of ``x``; they update their vector in place."""
+    return _BLAS[x.dtype.char]
+
+
+_BLAS = {
+    "d": (blas.dscal, blas.daxpy),
+    "f": (blas.sscal, blas.saxpy),
+}
