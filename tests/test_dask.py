@@ -28,17 +28,6 @@ CHUNK = 100
 
 
 @pytest.fixture(scope="module")
-def client():
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client
-
-
-@pytest.fixture(scope="module")
 def data():
     X, y = make_classification(
         n_samples=400, n_features=5, n_informative=4, n_redundant=0, n_classes=3, random_state=0
