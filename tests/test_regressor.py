@@ -234,8 +234,9 @@ def test_warm_start_of_l_bfgs_b_continues_from_the_model(friedman):
     converged = _quietly(net(max_iter=2000, tol=1e-7, warm_start=True, **params), X, y)
     thetas = [theta.copy() for theta in converged.thetas_]
     _quietly(converged, X, y)
+    # (to the optimum's flatness at tol=1e-7: L-BFGS-B restarts its curvature pairs)
     for a, b in zip(converged.thetas_, thetas, strict=True):
-        assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+        assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
 def test_warm_start_on_other_target_columns_is_an_error_naming_y(friedman):
