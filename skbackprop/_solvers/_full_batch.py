@@ -210,23 +210,27 @@ def _bb_step(s, y, previous):
     return float(np.ldexp(1.0, int(np.round(np.log2(step)))))
 
 
-class _MaxIterReached(Exception):
+class _Stop(Exception):
+    """A test of :class:`_Watch` that ends a scipy fit (scipy has no other way out)."""
+
+
+class _MaxIterReached(_Stop):
     pass
 
 
-class _HookStop(Exception):
+class _HookStop(_Stop):
     pass
 
 
-class _NotFiniteAtStart(Exception):
+class _NotFiniteAtStart(_Stop):
     pass
 
 
-class _NonFiniteIterate(Exception):
+class _NonFiniteIterate(_Stop):
     pass
 
 
-class _MaxFunReached(Exception):
+class _MaxFunReached(_Stop):
     pass
 
 
@@ -256,105 +260,76 @@ class ScipyMinimize:
         )
 
     def minimize(self, fun, x0, monitor):
-        method, max_iter, tol, max_fun = self.method, self.max_iter, self.tol, self.max_fun
-        # Last evaluation, so that the per-iteration callback need not recompute J;
-        # and the cost at x0, to keep x0 if Ctrl-C comes before the first iteration.
-        last = {"x": None, "J": None, "grad_max": None, "n_fun": 0}
         x0 = np.asarray(x0, dtype=np.float64)
-        start = {"J": None}
-
-        def fun_copy(x):
-            if monitor.interrupt_requested:
-                raise KeyboardInterrupt
-            # The first evaluation after an iteration completed starts the next.
-            monitor.begin_iteration()
-            J, grad = fun(x)
-            last["n_fun"] += 1
-            if start["J"] is None and np.array_equal(x, x0):
-                start["J"] = float(J)
-                if not np.isfinite(J):
-                    # Returned as "worse" below, it would come with a zero
-                    # gradient that the optimiser takes for convergence.
-                    raise _NotFiniteAtStart
-            if not np.isfinite(J):
-                # Far-off trial points of a line search: tell the optimiser "worse".
-                return np.inf, np.zeros(grad.shape)
-            last["x"], last["J"] = x.copy(), float(J)
-            last["grad_max"] = _max_abs(grad)
-            # A float64 copy: scipy's methods keep their state in float64, and fun
-            # reuses its gradient buffer.
-            return float(J), grad.astype(np.float64)
-
-        def callback(xk):
-            if last["x"] is not None and np.array_equal(xk, last["x"]):
-                J, grad_max = last["J"], last["grad_max"]
-            else:
-                J, grad = fun(xk)
-                J, grad_max = float(J), _max_abs(grad)
-            if not (np.isfinite(J) and np.isfinite(xk).all()):
-                # An iterate the optimiser accepted although its cost is not
-                # finite (it took "worse" for a flat gradient): keep the last good one.
-                raise _NonFiniteIterate
-            stop = monitor.iteration(xk, J, grad_max)
-            if grad_max <= tol:
-                # The method's own gtol test ends it as converged; TNC's, on
-                # rescaled variables, may go on past tol, but not past max_iter.
-                if monitor.n_iter >= max_iter:
-                    raise _MaxIterReached
-                return
-            if stop:
-                raise _HookStop
-            if monitor.n_iter >= max_iter:
-                raise _MaxIterReached
-            if max_fun is not None and last["n_fun"] >= max_fun:
-                raise _MaxFunReached
-
-        # A Python int, so that the multiples below cannot overflow, capped for C.
-        limit = min(int(max_iter), _C_INT_MAX)
-        options = {"gtol": tol, "maxiter": limit}
-        # Only tol, on the gradient, may stop a fit early: the other stopping
-        # tests (on the change in J or x) are switched off.
-        if method == "L-BFGS-B":
-            cap = max(15000, 10 * limit) if max_fun is None else max_fun
-            options["maxfun"] = min(cap, _C_INT_MAX)
-            options["ftol"] = 0.0
-        elif method == "TNC":
-            del options["maxiter"]  # TNC counts function evaluations, not iterations
-            cap = max(100 * limit, 1000) if max_fun is None else max_fun
-            options["maxfun"] = min(cap, _C_INT_MAX)
-            options["ftol"] = options["xtol"] = 0.0
+        watch = _Watch(fun, x0, monitor, self.max_iter, self.tol, self.max_fun)
         try:
             # scipy's own arithmetic on huge gradients (dot products in CG's
             # and BFGS's updates) overflows; what it leads to is reported below.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 res = minimize(
-                    fun_copy, x0, jac=True, method=method, callback=callback, options=options
+                    watch.fun,
+                    x0,
+                    jac=True,
+                    method=self.method,
+                    callback=watch.callback,
+                    options=self._options(),
                 )
-        except _NotFiniteAtStart:
-            return monitor.result("not_finite", NOT_FINITE_AT_START, x0.copy(), start["J"])
-        except _MaxIterReached:
+        except _Stop as stop:
+            return self._stopped(stop, watch, x0)
+        except KeyboardInterrupt:
+            if monitor.x is not None:
+                return monitor.result("interrupted", "KeyboardInterrupt")
+            if watch.start_J is None:  # nothing computed yet: let Ctrl-C through
+                raise
+            return monitor.result("interrupted", "KeyboardInterrupt", x0.copy(), watch.start_J)
+        return self._finished(res, watch)
+
+    def _options(self):
+        """scipy's options: only tol, on the gradient, may stop a fit early.
+
+        The other stopping tests (on the change in J or x) are switched off.
+        """
+        # A Python int, so that the multiples below cannot overflow, capped for C.
+        limit = min(int(self.max_iter), _C_INT_MAX)
+        options = {"gtol": self.tol, "maxiter": limit}
+        if self.method == "L-BFGS-B":
+            cap = max(15000, 10 * limit) if self.max_fun is None else self.max_fun
+            options["maxfun"] = min(cap, _C_INT_MAX)
+            options["ftol"] = 0.0
+        elif self.method == "TNC":
+            del options["maxiter"]  # TNC counts function evaluations, not iterations
+            cap = max(100 * limit, 1000) if self.max_fun is None else self.max_fun
+            options["maxfun"] = min(cap, _C_INT_MAX)
+            options["ftol"] = options["xtol"] = 0.0
+        return options
+
+    def _stopped(self, stop, watch, x0):
+        """The result of a fit that one of the :class:`_Watch`'s tests stopped."""
+        monitor, tol = watch.monitor, self.tol
+        if isinstance(stop, _NotFiniteAtStart):
+            return monitor.result("not_finite", NOT_FINITE_AT_START, x0.copy(), watch.start_J)
+        if isinstance(stop, _MaxIterReached):
             if monitor.grad_max <= tol:
                 return monitor.result("converged", f"max|gradient| = {monitor.grad_max:.3e} <= tol")
             return monitor.result(
                 "max_iter", f"max|gradient| = {monitor.grad_max:.3e} > tol = {tol:g}"
             )
-        except _MaxFunReached:
+        if isinstance(stop, _MaxFunReached):
             return monitor.result("max_fun", self._max_fun_message(monitor.grad_max))
-        except _HookStop:
+        if isinstance(stop, _HookStop):
             return monitor.result("early_stopped", monitor.stop_message())
-        except _NonFiniteIterate:
-            message = f"{method} stepped to weights whose cost is not finite"
-            if monitor.x is not None:
-                return monitor.result("stopped", message)
-            return monitor.result("stopped", message, x0.copy(), start["J"])
-        except KeyboardInterrupt:
-            if monitor.x is not None:
-                return monitor.result("interrupted", "KeyboardInterrupt")
-            if start["J"] is None:  # nothing computed yet: let Ctrl-C through
-                raise
-            return monitor.result("interrupted", "KeyboardInterrupt", x0.copy(), start["J"])
-        # The status comes from the gradient: scipy also reports success for its
-        # own stopping tests, and failure at maxiter where the last iterate met tol.
+        message = f"{self.method} stepped to weights whose cost is not finite"
+        if monitor.x is not None:
+            return monitor.result("stopped", message)
+        return monitor.result("stopped", message, x0.copy(), watch.start_J)
+
+    def _finished(self, res, watch):
+        """The result of a fit that scipy ended: its status comes from the gradient.
+
+        scipy also reports success for its own stopping tests, and failure at
+        maxiter where the last iterate met tol.
+        """
+        monitor, last, tol = watch.monitor, watch.last, self.tol
         if monitor.x is not None:
             grad_max = monitor.grad_max
         elif last["x"] is not None and np.array_equal(last["x"], res.x):
@@ -363,15 +338,78 @@ class ScipyMinimize:
             grad_max = np.inf
         status = "converged" if grad_max <= tol else "stopped"
         if (
-            monitor.n_iter >= max_iter
+            monitor.n_iter >= self.max_iter
             and status == "stopped"
             and "ITERATIONS" in str(res.message).upper()
         ):
             status = "max_iter"
         message = str(res.message)
-        if status == "stopped" and max_fun is not None and last["n_fun"] >= max_fun:
+        if status == "stopped" and self.max_fun is not None and last["n_fun"] >= self.max_fun:
             # scipy's own limit on evaluations, which max_fun set
             status, message = "max_fun", self._max_fun_message(grad_max)
         if monitor.x is None:  # no iteration completed: keep the optimiser's point
             return monitor.result(status, message, np.array(res.x, copy=True), float(res.fun))
         return monitor.result(status, message)
+
+
+class _Watch:
+    """scipy's objective and per-iteration callback, watched by the monitor.
+
+    ``last`` is the last evaluation, so that the callback need not recompute
+    J; ``start_J`` the cost at ``x0``, to keep ``x0`` if Ctrl-C comes before the
+    first iteration.
+    """
+
+    def __init__(self, fun, x0, monitor, max_iter, tol, max_fun):
+        self._fun, self.x0, self.monitor = fun, x0, monitor
+        self.max_iter, self.tol, self.max_fun = max_iter, tol, max_fun
+        self.last = {"x": None, "J": None, "grad_max": None, "n_fun": 0}
+        self.start_J = None
+
+    def fun(self, x):
+        last, monitor = self.last, self.monitor
+        if monitor.interrupt_requested:
+            raise KeyboardInterrupt
+        # The first evaluation after an iteration completed starts the next.
+        monitor.begin_iteration()
+        J, grad = self._fun(x)
+        last["n_fun"] += 1
+        if self.start_J is None and np.array_equal(x, self.x0):
+            self.start_J = float(J)
+            if not np.isfinite(J):
+                # Returned as "worse" below, it would come with a zero
+                # gradient that the optimiser takes for convergence.
+                raise _NotFiniteAtStart
+        if not np.isfinite(J):
+            # Far-off trial points of a line search: tell the optimiser "worse".
+            return np.inf, np.zeros(grad.shape)
+        last["x"], last["J"] = x.copy(), float(J)
+        last["grad_max"] = _max_abs(grad)
+        # A float64 copy: scipy's methods keep their state in float64, and fun
+        # reuses its gradient buffer.
+        return float(J), grad.astype(np.float64)
+
+    def callback(self, xk):
+        last, monitor = self.last, self.monitor
+        if last["x"] is not None and np.array_equal(xk, last["x"]):
+            J, grad_max = last["J"], last["grad_max"]
+        else:
+            J, grad = self._fun(xk)
+            J, grad_max = float(J), _max_abs(grad)
+        if not (np.isfinite(J) and np.isfinite(xk).all()):
+            # An iterate the optimiser accepted although its cost is not
+            # finite (it took "worse" for a flat gradient): keep the last good one.
+            raise _NonFiniteIterate
+        stop = monitor.iteration(xk, J, grad_max)
+        if grad_max <= self.tol:
+            # The method's own gtol test ends it as converged; TNC's, on
+            # rescaled variables, may go on past tol, but not past max_iter.
+            if monitor.n_iter >= self.max_iter:
+                raise _MaxIterReached
+            return
+        if stop:
+            raise _HookStop
+        if monitor.n_iter >= self.max_iter:
+            raise _MaxIterReached
+        if self.max_fun is not None and last["n_fun"] >= self.max_fun:
+            raise _MaxFunReached
