@@ -138,6 +138,9 @@ def _data_term(thetas, X, Y, y_total, row_scale, start, stop, block, buf, grads,
     ``grads`` is None for the cost alone; otherwise it is overwritten (zero
     when there are no rows). ``fns`` is ``(g, g', output loss)``. Rows go
     through ``buf`` ``block`` at a time, which fixes the order of summation.
+    Twelve parameters: the inner loop of every evaluation, run by each worker
+    thread on its part, takes the data, its part and the worker's buffers as
+    plain arguments rather than through an object's attributes.
     """
     g, g_prime, loss_fn = fns
     scalar_scale = not isinstance(row_scale, np.ndarray)
@@ -210,6 +213,7 @@ class NetworkLoss:
         use small blocks to cover several).
     huber_delta : float, default=1.0
         Where Huber's cost turns from quadratic to linear (``"huber"`` only).
+        (Nine parameters: the loss's configuration, keywords after the units.)
     first_layer_order : {"C", "F"}, default="C"
         How the flat vectors this loss reads and writes hold ``Theta^(1)``:
         row-major (the public layout of :mod:`skbackprop._params`) or

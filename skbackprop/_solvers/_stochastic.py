@@ -123,6 +123,8 @@ class _Stochastic:
     # from the start of the fit.
     copy_limit_bytes = 16 * 2**20
 
+    # Nine parameters: MLPClassifier's own for its stochastic solvers, keywords
+    # after the step size.
     def __init__(
         self,
         learning_rate=1e-3,
@@ -197,6 +199,13 @@ class _Stochastic:
         return False
 
     def minimize(self, objective, x0, monitor):
+        """Epochs of mini-batch steps from ``x0``; the monitor sees each epoch.
+
+        One function of about 120 lines, on purpose: the step of a mini-batch
+        (its gradient, the in-place update, the bookkeeping that undoes a step
+        torn by a second Ctrl-C) runs in this one frame, since a Python call per
+        step is part of the fixed cost that issue 22 measured.
+        """
         n = objective.n_samples
         batch = min(200, n) if self.batch_size == "auto" else min(int(self.batch_size), n)
         batch = max(batch, 1)
