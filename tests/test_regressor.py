@@ -230,13 +230,14 @@ def test_warm_start_of_l_bfgs_b_continues_from_the_model(friedman):
     assert reg.loss_curve_[:10] == curve and len(reg.loss_curve_) == 11
     # one more descent step from the tenth iterate, not a first step from the start
     assert reg.loss_curve_[-1] <= curve[-1] < fresh_first
-    # a converged model continued stays where it is
+    # a converged model continued stays at the optimum: its cost does not rise and
+    # its predictions stay (the weights move within the optimum's flatness, by how
+    # much depends on SciPy's version: L-BFGS-B restarts its curvature pairs)
     converged = _quietly(net(max_iter=2000, tol=1e-7, warm_start=True, **params), X, y)
-    thetas = [theta.copy() for theta in converged.thetas_]
+    loss, predicted = converged.loss_, converged.predict(X)
     _quietly(converged, X, y)
-    # (to the optimum's flatness at tol=1e-7: L-BFGS-B restarts its curvature pairs)
-    for a, b in zip(converged.thetas_, thetas, strict=True):
-        assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert converged.loss_ <= loss * (1 + 1e-9)
+    assert_allclose(converged.predict(X), predicted, rtol=1e-3, atol=1e-3 * np.std(y))
 
 
 def test_warm_start_on_other_target_columns_is_an_error_naming_y(friedman):
