@@ -358,8 +358,12 @@ def cost(
     m = X.shape[0]
     h = forward_propagate(thetas, X)[1][-1]
     data_term = np.sum(-Y * np.log(h) - (1 - Y) * np.log(1 - h)) / m
-    penalty = reg_lambda / (2 * m) * sum(np.sum(theta[:, 1:] ** 2) for theta in thetas)
-    return float(data_term + penalty)
+    return float(data_term + _penalty(thetas, reg_lambda, m))
+
+
+def _penalty(thetas: Sequence[np.ndarray], reg_lambda: float, m: int) -> float:
+    """``lambda/(2m) sum_l sum_{j, i>=1} (Theta^(l)_ji)^2``: every weight but the bias column."""
+    return reg_lambda / (2 * m) * sum(np.sum(theta[:, 1:] ** 2) for theta in thetas)
 
 
 def output_delta(h: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -437,8 +441,7 @@ def squared_error_cost(
     m = X.shape[0]
     h = forward_propagate(thetas, X)[0][-1]  # identity units: h = z^(L)
     data_term = np.sum((h - Y) ** 2) / (2 * m)
-    penalty = reg_lambda / (2 * m) * sum(np.sum(theta[:, 1:] ** 2) for theta in thetas)
-    return float(data_term + penalty)
+    return float(data_term + _penalty(thetas, reg_lambda, m))
 
 
 def squared_error_output_delta(z: np.ndarray, Y: np.ndarray) -> np.ndarray:
