@@ -23,7 +23,7 @@ from . import _data, _standardize, _training, _validation, engine
 from ._activations import HIDDEN_ACTIVATIONS
 from ._callbacks import with_callbacks
 from ._monitor import Monitor
-from ._solvers import STOCHASTIC_SOLVERS, step_size
+from ._solvers import STOCHASTIC_SOLVERS
 
 SCHEDULES = ("constant", "invscaling", "adaptive")
 # Held while a fit publishes its model and while set_params changes parameters,
@@ -262,9 +262,6 @@ class BaseBackprop(BaseEstimator):
             )
         if _is_int(random_state) and not 0 <= random_state < 2**32:
             raise ValueError(f"random_state must be {allowed}; got {random_state!r}")
-
-    def _learning_rate(self):
-        return step_size(self.solver, self.learning_rate)
 
     # -- fitting ----------------------------------------------------------------
 
