@@ -340,7 +340,7 @@ class BaseBackprop(BaseEstimator):
 
     def _partial_fit_and_publish(self, X, y, classes, sample_weight):
         """The body of ``partial_fit``: one epoch on a shadow copy, then published."""
-        if _validation.is_dask_collection(X):
+        if _data.is_dask_collection(X):
             # One partial_fit per row chunk (skbackprop.dask, the [dask] extra).
             from .dask import partial_fit
 
@@ -375,8 +375,8 @@ class BaseBackprop(BaseEstimator):
         # optimiser's state stay in it.
         dtype = None if first else self.thetas_[0].dtype
         head = self._head()
-        X, y, multilabel = _data.check_rows(self, X, y, head, reset=first, dtype=dtype)
-        sample_weight = _data.check_sample_weight(sample_weight, X.shape[0])
+        X, y, multilabel = _validation.check_rows(self, X, y, head, reset=first, dtype=dtype)
+        sample_weight = _validation.check_weights(sample_weight, X.shape[0])
         if not first and multilabel != getattr(self, "_multilabel", False):
             raise ValueError(
                 f"y is {'a multilabel indicator matrix' if multilabel else 'a label vector'} "
@@ -425,7 +425,7 @@ class BaseBackprop(BaseEstimator):
     def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         hidden = self._check_params()
         head = self._head()
-        source = _source(X)
+        source = _data.source_of(X)
         source.check(self, head, (X, y, sample_weight), (X_val, y_val, sample_weight_val))
         session = _data.session(self, head, source, hidden)
         source.train(self, head, session)
@@ -441,7 +441,9 @@ class BaseBackprop(BaseEstimator):
 
     def _output_logits(self, X):
         check_is_fitted(self)
-        X = _data.validate_data(self, X, accept_sparse="csr", dtype=_data.FLOAT_DTYPES, reset=False)
+        X = _validation.validate_data(
+            self, X, accept_sparse="csr", dtype=_validation.FLOAT_DTYPES, reset=False
+        )
         dtype = self.thetas_[0].dtype
         with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf
             X = X.astype(dtype, copy=False)
@@ -490,13 +492,3 @@ def _read_only(view):
     view = view.view()
     view.flags.writeable = False
     return view
-
-
-def _source(X):
-    """The data source of ``X``: rows in memory, or a dask array's chunks on a cluster."""
-    if _validation.is_dask_collection(X):
-        # Trained where the chunks live (skbackprop.dask, the [dask] extra).
-        from .dask import DaskChunks
-
-        return DaskChunks()
-    return _data.MemoryRows()

@@ -5,10 +5,11 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from . import _targets, _validation, engine
+from . import _targets, engine
 from ._activations import OUTPUT_LOSSES, log_softmax
 from ._base import _PUBLISH_LOCK, BaseBackprop, _dask_predict
 from ._callbacks import BASES as CALLBACK_BASES
+from ._data import is_dask_collection
 from ._heads import ClassificationHead
 from ._solvers import DEFAULT_LEARNING_RATES, STOCHASTIC_SOLVERS
 from ._training import SOLVERS
@@ -396,7 +397,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseBackprop):
             Columns follow ``classes_``.
         """
         model = self._published()  # one read: a fit publishing meanwhile changes nothing here
-        if _validation.is_dask_collection(X):  # a dask array, block by block
+        if is_dask_collection(X):  # a dask array, block by block
             return _dask_predict(model, "predict_log_proba", X)
         log_proba = model._log_proba(X)
         log_proba[np.exp(log_proba) == 0] = -np.inf
@@ -418,7 +419,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseBackprop):
             Columns follow ``classes_``.
         """
         model = self._published()  # one read: a fit publishing meanwhile changes nothing here
-        if _validation.is_dask_collection(X):  # a dask array, block by block
+        if is_dask_collection(X):  # a dask array, block by block
             return _dask_predict(model, "predict_proba", X)
         proba = np.exp(model._log_proba(X))
         if getattr(model, "_multilabel", False):
@@ -448,7 +449,7 @@ class BackpropClassifier(*CALLBACK_BASES, ClassifierMixin, BaseBackprop):
             Labels of ``classes_``, or the multilabel indicator matrix.
         """
         model = self._published()  # one read: a fit publishing meanwhile changes nothing here
-        if _validation.is_dask_collection(X):  # a dask array, block by block
+        if is_dask_collection(X):  # a dask array, block by block
             return _dask_predict(model, "predict", X)
         if getattr(model, "_multilabel", False):
             # p > 1/2 exactly where the unit's logit is positive.

@@ -371,14 +371,14 @@ def looks_standardised(X, rows=2000):
     the client (a constant column's scale is 1 there, which this accepts).
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        if _validation.is_dask_collection(X):
-            mean, std = _standardize.chunked_moments(X)
-        elif sparse.issparse(X):
+        if sparse.issparse(X):
             X = X[:: max(1, X.shape[0] // rows)]
             mean, var = mean_variance_axis(sparse.csr_matrix(X, dtype=np.float64), axis=0)
             std = np.sqrt(var)
-        else:
+        elif isinstance(X, np.ndarray):
             X = np.asarray(X[:: max(1, X.shape[0] // rows)], dtype=np.float64)
             mean, std = X.mean(axis=0), X.std(axis=0)
+        else:  # checked rows that are neither in memory: a dask array's
+            mean, std = _standardize.chunked_moments(X)
     varying = std > 0
     return bool(np.all(np.abs(mean) <= 0.5) and np.all((std[varying] >= 0.5) & (std[varying] <= 2)))

@@ -250,33 +250,6 @@ class RegressionHead:
             raise ValueError("y must be finite: it holds NaN or infinity")
         return y, False
 
-    @staticmethod
-    def check_target_values(y, X):
-        """A ValueError naming ``y`` unless it holds real numbers that ``X``'s float dtype holds.
-
-        Checked before scikit-learn's conversion, whose errors do not name ``y``;
-        a float32 ``X`` trains a float32 model, whose output layer must hold ``y``.
-        """
-        values = np.asarray(y)
-        if values.dtype.kind in "OUS":
-            try:
-                values = values.astype(np.float64)
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"y must hold real numbers for a regression; got values of dtype "
-                    f"{values.dtype} such as {values.ravel()[:1].tolist()}"
-                ) from None
-        dtype = getattr(X, "dtype", None)
-        if dtype == np.float32 and values.dtype.kind in "biuf" and values.size:
-            with np.errstate(invalid="ignore"):
-                peak = float(np.nanmax(np.abs(values)))
-            if peak > float(np.finfo(np.float32).max):
-                raise ValueError(
-                    f"y has values beyond float32's range (max |y| = {peak:.3g}): the model "
-                    "trains in the dtype of X, float32, whose output layer cannot hold them. "
-                    "Fit on float64 X, or rescale y."
-                )
-
     def output_units(self, multilabel=False):
         """The output units to train: identity units with the loss's cost."""
         return "huber" if self.loss == "huber" else "identity"

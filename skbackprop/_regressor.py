@@ -6,8 +6,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseBackprop, _dask_predict
 from ._callbacks import BASES as CALLBACK_BASES
+from ._data import is_dask_collection
 from ._heads import RegressionHead, check_loss
-from ._validation import is_dask_collection
 
 
 # scikit-learn >= 1.9: CallbackSupportMixin first, as in scikit-learn's own estimators.

@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.preprocessing import StandardScaler
 
 from ._params import layout, views
-from ._validation import all_finite, scale_weights
+from ._validation import all_finite, caller_stacklevel, scale_weights
 
 
 def moments(X, sample_weight=None, raw=False):
@@ -217,6 +217,47 @@ def transform(X, mean, scale):
             columns = np.flatnonzero(bad.any(axis=0))
             X_std[:, columns] = X[:, columns] / scale[columns] - mean[columns] / scale[columns]
     return X_std
+
+
+def check_validation_scale(est, X, sample_weight, X_val, measure=None):
+    """Warn when X_val's columns are on a visibly different scale from X's.
+
+    In a Pipeline, X_val bypasses the preceding steps unless it is routed
+    through them: the classifier would then score raw rows with weights
+    trained on transformed ones. A column differs visibly when its
+    validation mean lies more than 5 training standard deviations from the
+    training mean, or (with 10 rows or more, not constant in X_val) its
+    standard deviation is more than 10 times larger or smaller. The training
+    moments are those of ``standardize=True``, or measured by ``measure(X,
+    sample_weight)`` (the data source's way; :func:`moments` by default).
+    """
+    mean, scale = (
+        (est.feature_mean_, est.feature_scale_)
+        if getattr(est, "feature_mean_", None) is not None
+        else (measure or moments)(X, sample_weight)
+    )
+    # X_val's raw standard deviations: a column constant in X_val (a rare
+    # feature absent from it) has no spread to compare.
+    mean_val, scale_val, constant_val = moments(X_val, raw=True)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        shift = np.abs(mean_val - mean) / scale
+        ratio = scale_val / scale
+    off = shift > 5
+    if X_val.shape[0] >= 10:
+        off |= ((ratio > 10) | (ratio < 0.1)) & ~constant_val
+    if not off.any():
+        return
+    j = int(np.flatnonzero(off)[0])
+    warnings.warn(
+        f"X_val's columns are on another scale than the training rows ({off.sum()} of "
+        f"{len(off)}; column {j}: mean {mean_val[j]:.3g}, std {scale_val[j]:.3g} against "
+        f"{mean[j]:.3g}, {scale[j]:.3g}). In a Pipeline, X_val bypasses the preceding "
+        "steps unless routed through them: sklearn.set_config(enable_metadata_routing="
+        "True), clf.set_fit_request(X_val=True, y_val=True) and Pipeline(..., "
+        'transform_input=["X_val"]).',
+        UserWarning,
+        stacklevel=caller_stacklevel(),
+    )
 
 
 def _is_sparse(X):

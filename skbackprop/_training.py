@@ -18,7 +18,7 @@ from scipy import sparse
 from . import _diagnostics, _heads, _standardize, _validation, engine
 from ._blocks import one_blas_thread
 from ._callbacks import fit_tasks
-from ._monitor import Monitor, ValidationStopping, early_stopping_applies
+from ._monitor import Monitor, ValidationStopping
 from ._params import layout
 from ._solvers import (
     SCIPY_METHODS,
@@ -88,13 +88,6 @@ SOLVERS.update(
 def gd_step_rule(learning_rate):
     """gd's step rule: Barzilai-Borwein steps for "auto", the constant step for a number."""
     return "bb" if isinstance(learning_rate, str) else "constant"
-
-
-def early_stopping_on(est, n_samples):
-    """Whether a fit of ``n_samples`` rows holds out validation rows (``early_stopping``)."""
-    return early_stopping_applies(
-        est.early_stopping, est.solver, n_samples, est.validation_fraction
-    )
 
 
 @dataclass

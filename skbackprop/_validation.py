@@ -1,4 +1,4 @@
-"""Checks shared by the engine and the estimator, written once."""
+"""Checks shared by the engine and the estimators, written once: parameters, rows, weights."""
 
 import math
 import numbers
@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 from scipy import sparse
+from sklearn.utils.validation import validate_data as _sklearn_validate_data
 
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_UNITS
 
@@ -79,16 +80,6 @@ def check_epsilon_init(epsilon_init, dtype=np.float64):
             f"{dtype.name} numbers; got {epsilon_init!r}"
         )
     return epsilon_init
-
-
-def is_dask_collection(obj):
-    """Whether ``obj`` is a dask collection (array, DataFrame), without importing dask.
-
-    Such inputs go to :mod:`skbackprop.dask`, which needs the ``[dask]`` extra;
-    everything else is converted to NumPy as usual.
-    """
-    graph = getattr(type(obj), "__dask_graph__", None)
-    return callable(graph) and obj.__dask_graph__() is not None
 
 
 def working_dtype(dtype):
@@ -169,6 +160,139 @@ def check_sample_weight(sample_weight, m, name="sample_weight"):
     if np.any(weights < 0):
         raise ValueError(f"{name} must be non-negative; it has negative weights")
     return weights
+
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def validate_data(*args, **kwargs):
+    """scikit-learn's ``validate_data``, without its RuntimeWarning near the float limit.
+
+    Its finiteness check first sums X, which overflows (or gives inf - inf) on
+    finite values of mixed signs near the float limit, and warns; it then falls
+    back to an elementwise test, whose answer is right.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _sklearn_validate_data(*args, **kwargs)
+
+
+def check_weights(sample_weight, n_samples, name="sample_weight"):
+    """float64 weights (a scalar is every sample's weight), checked before any work."""
+    if sample_weight is None:
+        return None
+    sample_weight = np.asarray(sample_weight)
+    if sample_weight.ndim == 0:
+        sample_weight = np.full(n_samples, sample_weight)
+    sample_weight = check_sample_weight(sample_weight, n_samples, name)
+    if not np.any(sample_weight > 0):
+        raise ValueError(f"{name} must not be all zero: the total weight is zero")
+    return sample_weight
+
+
+def check_rows(est, X, y, head, reset, dtype=None):
+    """``(X, y, multilabel)`` validated: X dense or CSR, y as ``head`` takes it.
+
+    ``X`` is converted to ``dtype``; by default float32 columns (in any byte
+    order, or pandas' Float32) stay float32 and the rest becomes float64.
+    Values beyond ``dtype``'s range are an error.
+    """
+    if head.task == "regression":
+        check_real_targets(y, X)
+    X, y = validate_data(
+        est,
+        X,
+        y,
+        accept_sparse="csr",
+        multi_output=True,
+        y_numeric=head.task == "regression",
+        dtype=input_dtype(X) if dtype is None else dtype,
+        reset=reset,
+    )
+    y, multilabel = head.check_y(y)
+    return X, y, multilabel
+
+
+def check_validation_set(est, X_val, y_val, sample_weight_val, head, of_y=None, dtype=None):
+    """``(X_val, y_val, sample_weight_val)`` checked as strictly as the training rows.
+
+    ``of_y`` is ``(multilabel, shape)`` of the training targets, whose kind
+    and number of columns ``y_val`` must have; ``dtype`` is the dtype the
+    model trains in: X_val's values must be finite in it.
+    """
+    if X_val is None and y_val is None:
+        if sample_weight_val is not None:
+            raise ValueError("sample_weight_val was passed without X_val and y_val")
+        return None
+    if X_val is None or y_val is None:
+        raise ValueError("X_val and y_val must be passed together (for early stopping)")
+    try:
+        X_val, y_val = validate_data(
+            est,
+            X_val,
+            y_val,
+            accept_sparse="csr",
+            multi_output=True,
+            y_numeric=head.task == "regression",
+            dtype=FLOAT_DTYPES,
+            reset=False,
+        )
+        y_val, multilabel_val = head.check_y(y_val)
+    except ValueError as error:  # scikit-learn's messages say "X" and "y"
+        raise ValueError(f"X_val, y_val: {error}") from None
+    if of_y is not None:
+        check_validation_targets(y_val, multilabel_val, *of_y, head)
+    sample_weight_val = check_weights(sample_weight_val, X_val.shape[0], "sample_weight_val")
+    if dtype is not None and X_val.dtype != dtype and X_val.shape[0]:
+        peak = float(abs(X_val).max())
+        if peak > float(np.finfo(dtype).max):
+            raise ValueError(
+                f"X_val has values beyond the range of {np.dtype(dtype).name} (max |x| = "
+                f"{peak:.3g}), the dtype the model trains in (that of X): they would "
+                f"become infinite. Scale the features (e.g. with StandardScaler), or "
+                "fit on float64 X."
+            )
+    return X_val, y_val, sample_weight_val
+
+
+def check_validation_targets(y_val, multilabel_val, multilabel, shape, head):
+    """A ValueError unless ``y_val`` is of the kind and width of the training targets."""
+    if multilabel_val != multilabel:
+        raise ValueError(
+            "y_val must be of the same kind as y: both label vectors, or both multilabel "
+            "indicator matrices with the same columns"
+        )
+    wide = multilabel or head.task == "regression"
+    if wide and y_val.shape[1] != shape[1]:
+        what = "label columns" if multilabel else "columns (outputs)"
+        raise ValueError(f"y_val has {y_val.shape[1]} {what} but y has {shape[1]}")
+
+
+def check_real_targets(y, X):
+    """A ValueError naming ``y`` unless it holds real numbers that ``X``'s float dtype holds.
+
+    A regression's targets, checked before scikit-learn's conversion, whose
+    errors do not name ``y``; a float32 ``X`` trains a float32 model, whose
+    output layer must hold ``y``.
+    """
+    values = np.asarray(y)
+    if values.dtype.kind in "OUS":
+        try:
+            values = values.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"y must hold real numbers for a regression; got values of dtype "
+                f"{values.dtype} such as {values.ravel()[:1].tolist()}"
+            ) from None
+    dtype = getattr(X, "dtype", None)
+    if dtype == np.float32 and values.dtype.kind in "biuf" and values.size:
+        with np.errstate(invalid="ignore"):
+            peak = float(np.nanmax(np.abs(values)))
+        if peak > float(np.finfo(np.float32).max):
+            raise ValueError(
+                f"y has values beyond float32's range (max |y| = {peak:.3g}): the model "
+                "trains in the dtype of X, float32, whose output layer cannot hold them. "
+                "Fit on float64 X, or rescale y."
+            )
 
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))

@@ -44,7 +44,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _standardize, _targets, _training
 from ._blocks import one_blas_thread, thread_budget
-from ._data import check_validation_set, held_out_split
+from ._data import held_out_split, is_dask_collection
 from ._heads import hidden_units
 from ._loss import NetworkLoss, penalty_scale
 from ._params import check_layer_sizes, layer_sizes_of
@@ -53,8 +53,8 @@ from ._validation import (
     check_names,
     check_reg_lambda,
     check_sample_weight,
+    check_validation_set,
     input_dtype,
-    is_dask_collection,
     weight_exponent,
     working_dtype,
 )
@@ -852,8 +852,11 @@ class DaskChunks:
         )
         return unit_class
 
-    def validation(self, est, head, targets, per_class, rng):
-        """An ``X_val`` in memory, encoded; rows on the workers are kept for :meth:`train`."""
+    def validation(self, est, head, targets, per_class, rng, holds_out):
+        """An ``X_val`` in memory, encoded; rows on the workers are kept for :meth:`train`.
+
+        ``holds_out``: early stopping holds out validation rows of ``X``.
+        """
         if not hasattr(self.rows, "total_weight"):  # a warm start kept the unit order
             self.rows.total_weight = _weight_totals(self.rows.weights, self.rows.X.shape[0])[1]
         if self.validating is not None:
@@ -866,7 +869,7 @@ class DaskChunks:
         if self.rows_val is not None:
             X_val, y_val, weights_val = self.rows_val
             self.rows_val = (X_val, _codes_of(y_val, targets), weights_val)
-        elif _training.early_stopping_on(est, self.rows.X.shape[0]):
+        elif holds_out:
             held = _held_out(self.client, est, self.rows, targets, rng)
             if held is not None:
                 self.rows, self.rows_val = held

@@ -17,7 +17,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skbackprop import BackpropClassifier, _targets, engine
 from skbackprop._blocks import thread_budget
-from skbackprop._validation import is_dask_collection
+from skbackprop._data import is_dask_collection
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
