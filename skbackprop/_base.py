@@ -8,7 +8,6 @@ one step, and the prediction of raw outputs. A subclass brings its head
 become predictions; :mod:`skbackprop._training` trains.
 """
 
-import copy
 import inspect
 import math
 import numbers
@@ -16,10 +15,9 @@ import threading
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from . import _data, _standardize, _training, _validation, engine
+from . import _data, _training, _validation, engine
 from ._activations import HIDDEN_ACTIVATIONS
 from ._callbacks import with_callbacks
 from ._monitor import Monitor
@@ -370,53 +368,11 @@ class BaseBackprop(BaseEstimator):
                 "over its own rows, with none held out to stop on. Set early_stopping=False "
                 "and watch a validation set yourself, or use fit (with X_val and y_val)."
             )
-        first = not hasattr(self, "thetas_")
-        # Later chunks are cast to the model's dtype: the weights and the
-        # optimiser's state stay in it.
-        dtype = None if first else self.thetas_[0].dtype
         head = self._head()
-        X, y, multilabel = _validation.check_rows(self, X, y, head, reset=first, dtype=dtype)
-        sample_weight = _validation.check_weights(sample_weight, X.shape[0])
-        if not first and multilabel != getattr(self, "_multilabel", False):
-            raise ValueError(
-                f"y is {'a multilabel indicator matrix' if multilabel else 'a label vector'} "
-                f"but the first call of partial_fit had "
-                f"{'a label vector' if multilabel else 'a multilabel indicator matrix'}"
-            )
-        previous = None if first else self
-        classes, codes, sample_weight = head.partial_targets(
-            y, classes, multilabel, sample_weight, previous
-        )
-        if first:
-            head.output_units(multilabel)  # a softmax for multilabel y: an error now
-            n_outputs = len(classes) if classes is not None else codes.shape[1]
-            unit_class = head.unit_order(X, codes, sample_weight, n_outputs)
-            state = None
-        else:
-            unit_class = self._unit_class
-            # A copy: the solver updates its state in place, and a fit that fails
-            # must leave the previous model's state as it was.
-            state = copy.deepcopy(self._solver_state)
-        # A later call keeps the first one's moments (an error if standardize was switched).
-        _training.set_standardization(
-            self,
-            lambda: _standardize.moments(X, sample_weight),
-            warm=not first,
-            incremental=not first,
-            dtype=X.dtype,
-        )
-        targets = _data.targets_of(
-            head, (codes, classes, unit_class, multilabel), sample_weight, previous
-        )
-        layer_sizes = [X.shape[1], *hidden, targets.n_outputs]
-        rng = check_random_state(self.random_state)
-        thetas = _training.initial_thetas(
-            self, head, layer_sizes, targets, X.dtype, rng, warm=not first, incremental=True
-        )
-        session = _training.Session(
-            X, targets, sample_weight, thetas, rng, state, continued=not first, incremental=True
-        )
-        status = _training.train(self, head, session)
+        source = _data.MemoryRows()
+        source.check(self, head, (X, y, sample_weight), incremental=True)
+        session = _data.session(self, head, source, hidden, partial=(classes,))
+        status = source.train(self, head, session)
         return self, status == "interrupted"
 
     # with_callbacks wraps the fit of the shadow, the estimator the callbacks are
@@ -425,7 +381,7 @@ class BaseBackprop(BaseEstimator):
     def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         hidden = self._check_params()
         head = self._head()
-        source = _data.source_of(X)
+        source = _source(X)
         source.check(self, head, (X, y, sample_weight), (X_val, y_val, sample_weight_val))
         session = _data.session(self, head, source, hidden)
         source.train(self, head, session)
@@ -492,3 +448,13 @@ def _read_only(view):
     view = view.view()
     view.flags.writeable = False
     return view
+
+
+def _source(X):
+    """The data source of ``X``: rows in memory, or a dask array's chunks on a cluster."""
+    if _data.is_dask_collection(X):
+        # Trained where the chunks live (skbackprop.dask, the [dask] extra).
+        from .dask import DaskChunks
+
+        return DaskChunks()
+    return _data.MemoryRows()

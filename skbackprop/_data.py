@@ -6,7 +6,7 @@ weights, measures the moments, holds out validation rows and trains on them;
 :func:`session` is that sequence, once for every source. :class:`MemoryRows`
 holds rows in memory (dense or CSR); ``skbackprop.dask`` has ``DaskChunks``,
 rows that stay on a cluster's workers. The estimator chooses the source
-(:func:`source_of`) and never branches on it otherwise.
+(with :func:`is_dask_collection`) and never branches on it otherwise.
 
 A source ``source`` offers: ``check(est, head, training, validating)``;
 ``encode(head)`` -> ``(classes, codes, per_class, sample_weight)``;
@@ -35,16 +35,6 @@ def is_dask_collection(obj):
     """
     graph = getattr(type(obj), "__dask_graph__", None)
     return callable(graph) and obj.__dask_graph__() is not None
-
-
-def source_of(X):
-    """The data source of ``X``: rows in memory, or a dask array's chunks on a cluster."""
-    if is_dask_collection(X):
-        # Trained where the chunks live (skbackprop.dask, the [dask] extra).
-        from .dask import DaskChunks
-
-        return DaskChunks()
-    return MemoryRows()
 
 
 def split_rows(fraction, X, y_encoded, sample_weight, rng, classes=None):
@@ -98,10 +88,18 @@ def split_rows(fraction, X, y_encoded, sample_weight, rng, classes=None):
 class MemoryRows:
     """Rows in memory: a dense array or a CSR matrix, and their targets."""
 
-    def check(self, est, head, training, validating):
-        """Check the training rows and the validation set, before any work."""
+    def check(self, est, head, training, validating=(None, None, None), incremental=False):
+        """Check the training rows and the validation set, before any work.
+
+        ``incremental``: a call of partial_fit, whose calls after the first
+        cast their rows to the model's dtype, where its weights and the
+        optimiser's state stay.
+        """
         X, y, sample_weight = training
-        self.X, self.y, self.multilabel = _validation.check_rows(est, X, y, head, reset=True)
+        later = incremental and hasattr(est, "thetas_")
+        self.X, self.y, self.multilabel = _validation.check_rows(
+            est, X, y, head, reset=not later, dtype=est.thetas_[0].dtype if later else None
+        )
         head.output_units(self.multilabel)  # a softmax for multilabel y: an error now
         self.sample_weight = _validation.check_weights(sample_weight, self.X.shape[0])
         self.validating = _validation.check_validation_set(
@@ -113,6 +111,14 @@ class MemoryRows:
             self.y, self.multilabel, self.sample_weight
         )
         return classes, codes, per_class, self.sample_weight
+
+    def encode_partial(self, head, classes, previous):
+        """:meth:`encode` for a call of partial_fit, given its ``classes`` (no class weights
+        measured); ``previous``: the model the call continues, or None."""
+        classes, codes, self.sample_weight = head.partial_targets(
+            self.y, classes, self.multilabel, self.sample_weight, previous
+        )
+        return classes, codes, None, self.sample_weight
 
     @staticmethod
     def moments(values, sample_weight):
@@ -155,7 +161,7 @@ def held_out_split(est, X, codes, sample_weight, rng, classes=None):
         raise
 
 
-def session(est, head, source, hidden):
+def session(est, head, source, hidden, partial=None):
     """The training session of a fit on ``source``'s checked rows.
 
     Encodes the targets, orders the output units, draws the initial weights,
@@ -164,10 +170,17 @@ def session(est, head, source, hidden):
     steps, in the same order, for every source. The order follows the floors:
     what the source and the head answer first, then the training's setup,
     the moments, and the split last, after the weights (one random stream).
+    ``partial``: ``(classes,)`` of a call of partial_fit (in memory), which
+    continues the model from its second call on; None for fit.
     """
-    classes, codes, per_class, sample_weight = source.encode(head)
+    incremental = partial is not None
+    warm = hasattr(est, "thetas_") and (incremental or est.warm_start)
+    classes, codes, per_class, sample_weight = (
+        source.encode_partial(head, *partial, est if warm else None)
+        if incremental
+        else source.encode(head)
+    )
     n_outputs = len(classes) if classes is not None else codes.shape[1]
-    warm = est.warm_start and hasattr(est, "thetas_")
     if warm:
         # The output units keep their order, and sgd and adam their state
         # (initial_thetas checks that the previous fit can be continued).
@@ -186,10 +199,13 @@ def session(est, head, source, hidden):
     # One stream for the initial weights, the validation split and the
     # shuffling, as in MLPClassifier; sgd and adam keep theirs in their state.
     rng = check_random_state(est.random_state)
-    _training.check_kind(est, source.multilabel, warm)
-    thetas = _training.initial_thetas(est, head, layer_sizes, targets, source.X.dtype, rng, warm)
+    # partial_fit's head checked the kind of y against the first call's.
+    _training.check_kind(est, source.multilabel, warm and not incremental)
+    thetas = _training.initial_thetas(
+        est, head, layer_sizes, targets, source.X.dtype, rng, warm, incremental
+    )
     _training.set_standardization(
-        est, lambda: source.moments(source.X, sample_weight), warm, dtype=source.X.dtype
+        est, lambda: source.moments(source.X, sample_weight), warm, incremental, source.X.dtype
     )
     if source.validating is not None:  # X_val given, in memory
         X_val = source.validating[0]
@@ -199,7 +215,16 @@ def session(est, head, source, hidden):
     )
     validation = source.validation(est, head, targets, per_class, rng, holds_out)
     return _training.Session(
-        source.X, targets, source.sample_weight, thetas, rng, state, est.max_iter, validation, warm
+        source.X,
+        targets,
+        source.sample_weight,
+        thetas,
+        rng,
+        state,
+        1 if incremental else est.max_iter,  # partial_fit: one epoch
+        validation,
+        warm,
+        incremental,
     )
 
 

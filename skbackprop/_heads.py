@@ -124,6 +124,12 @@ class ClassificationHead:
                 "sklearn.utils.class_weight.compute_class_weight('balanced', classes=classes, "
                 "y=y_sample), and pass them as a dict."
             )
+        if previous is not None and multilabel != previous._multilabel:
+            kinds = ("a label vector", "a multilabel indicator matrix")
+            raise ValueError(
+                f"y is {kinds[multilabel]} but the first call of partial_fit had "
+                f"{kinds[not multilabel]}"
+            )
         classes = self._partial_fit_classes(y, classes, previous, multilabel)
         codes = y if multilabel else _targets.encode(y, classes, "y")
         per_class = _targets.class_weights(self.class_weight, classes, codes, None)

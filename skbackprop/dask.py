@@ -1020,7 +1020,7 @@ def _held_out(client, estimator, rows, targets, rng):
     """Hold out early stopping's validation rows, selected and kept on the workers.
 
     The labels (and weights) come to the client to draw the same stratified
-    split as in memory, with the same checks: ``_split`` takes the rows of what
+    split as in memory, with the same checks: ``held_out_split`` takes the rows of what
     it is given, and given the row numbers it returns those it chose. A
     regression's targets need no stratifying and stay where they are.
     """
