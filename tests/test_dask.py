@@ -6,6 +6,7 @@ is most of the module's time.
 
 import re
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -520,3 +521,17 @@ def test_float32_warns_where_the_fold_loses_precision(client, data):
     with pytest.warns(UserWarning, match=r"column 1: mean .*Pass X as float64") as record:
         net(max_iter=2, tol=0).fit(Xd, y)
     assert [w.filename for w in record] == [__file__]
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+def test_x_val_in_memory_on_another_scale_warns_as_in_memory(client, data, standardize):
+    # The chunks' moments (measured on the workers without standardize) are
+    # held against X_val's, as the in-memory fit holds its rows' moments.
+    X, y, _ = data
+    Xd, yd = chunked(X, y)
+    params = {"max_iter": 2, "tol": 0, "standardize": standardize}
+    with pytest.warns(UserWarning, match=r"X_val's columns are on another scale.*transform_input"):
+        net(**params).fit(Xd, yd, X_val=X[:100] * 100 + 50, y_val=y[:100])
+    with warnings.catch_warnings():  # rows of the same scale: no warning
+        warnings.simplefilter("error", UserWarning)
+        net(**params).fit(Xd, yd, X_val=X[:100], y_val=y[:100])
