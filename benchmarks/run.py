@@ -547,26 +547,37 @@ def product_flops(m, layer_sizes):
     return 2 * m * (2 * weights + backprop)
 
 
-def ours_evaluation(X, y, layer_sizes):
-    """Our objective, as fit builds it, at the initial weights; returns (Contender, n_threads)."""
-    Y = np.zeros((X.shape[0], layer_sizes[-1]), dtype=X.dtype, order="F")
-    Y[np.arange(X.shape[0]), y] = 1
-    fun = engine.make_objective(X, Y, layer_sizes, reg_lambda=REG, output_activation=OUTPUT)
+def ours_evaluation(X, y, layer_sizes, output_activation=OUTPUT):
+    """Our objective, as fit builds it, at the initial weights; returns (Contender, n_threads).
+
+    ``y`` holds class labels, or real targets for ``output_activation="identity"``
+    (benchmarks/regression.py).
+    """
+    if output_activation == "identity":
+        Y = np.asfortranarray(y.reshape(X.shape[0], -1), dtype=X.dtype)
+    else:
+        Y = np.zeros((X.shape[0], layer_sizes[-1]), dtype=X.dtype, order="F")
+        Y[np.arange(X.shape[0]), y] = 1
+    fun = engine.make_objective(
+        X, Y, layer_sizes, reg_lambda=REG, output_activation=output_activation
+    )
     theta = engine.pack(engine.init_thetas(layer_sizes, random_state=SEED, dtype=X.dtype))
     blas_threads = 1  # fit pins BLAS to one thread; the engine's threads share the rows
     return Contender(f"ours {X.dtype}", lambda: fun(theta), blas_threads), fun.n_threads
 
 
-def mlp_evaluation(X, y, blas_threads):
-    """MLPClassifier's ``_backprop`` with its buffers set up as ``_fit`` and ``_fit_lbfgs`` do.
+def mlp_evaluation(X, y, blas_threads, model=MLPClassifier):
+    """``model``'s ``_backprop`` with its buffers set up as ``_fit`` and ``_fit_lbfgs`` do.
 
-    Uses private scikit-learn API (checked against scikit-learn 1.6.1 and 1.9.1;
+    ``model`` is MLPClassifier, or MLPRegressor (benchmarks/regression.py). Uses
+    private scikit-learn API (checked against scikit-learn 1.6.1 and 1.9.1;
     ``_backprop`` takes ``sample_weight`` since 1.7).
     """
-    clf = MLPClassifier(
+    clf = model(
         hidden_layer_sizes=SCALE_HIDDEN, activation="logistic", alpha=REG, random_state=SEED
     )
     X, Y = clf._validate_input(X, y, incremental=False, reset=True)
+    Y = Y.reshape(X.shape[0], -1)  # as MLPRegressor's _fit: a 1-d target becomes a column
     units = [X.shape[1], *SCALE_HIDDEN, Y.shape[1]]
     clf._random_state = check_random_state(SEED)
     clf._initialize(Y, units, X.dtype)
