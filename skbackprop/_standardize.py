@@ -9,11 +9,14 @@ that the published ``Theta^(1)`` acts on raw ``x``::
 
 The solvers work in the standardised coordinates (the penalty acts on ``V``, as
 in a ``StandardScaler`` pipeline). Dense rows in memory are standardised once (a
-copy, as the pipeline makes); sparse rows and dask chunks are never changed:
+copy, as the pipeline makes) for full-batch solvers, and a batch at a time for
+mini-batch solvers (:class:`StandardizedRows`, the same numbers); sparse rows
+and dask chunks are never changed:
 :class:`StandardizedObjective` evaluates the folded weights on the raw rows and
 maps the gradient back, so the centring lives in the bias.
 """
 
+import copy
 import warnings
 
 import numpy as np
@@ -217,6 +220,68 @@ def transform(X, mean, scale):
             columns = np.flatnonzero(bad.any(axis=0))
             X_std[:, columns] = X[:, columns] / scale[columns] - mean[columns] / scale[columns]
     return X_std
+
+
+def _fallback_columns(X, mean, scale):
+    """The columns in which :func:`transform` falls back (values near the float limit).
+
+    ``(x - mu) / s`` rounded is monotone in ``x`` (``s > 0``), so a column has
+    a value that is not finite exactly where its least or its greatest value
+    has: :func:`transform` of those two rows of extremes finds the columns
+    without a pass over a full-size temporary.
+    """
+    if not X.shape[0]:
+        return np.empty(0, dtype=np.intp)
+    extremes = np.stack([X.min(axis=0), X.max(axis=0)])
+    with np.errstate(over="ignore", invalid="ignore"):
+        first = np.subtract(extremes, mean, out=np.empty_like(extremes))
+        first /= scale
+    return np.flatnonzero(~np.isfinite(first).all(axis=0))
+
+
+class StandardizedRows:
+    """Dense rows ``X`` read as :func:`transform` gives them, a selection of rows at a time.
+
+    ``rows[r]`` (``r`` a slice or an index array of rows) is a new array holding
+    ``transform(X, mean, scale)[r]`` bit for bit: the same operations, element
+    by element, and the same fallback in the columns where it falls back
+    (:func:`_fallback_columns`, found once). Mini-batch solvers gather each
+    batch anyway (``X[rows]``) and standardise it in place, in place of a
+    standardised copy of all of ``X``. Nothing else of an array is offered:
+    code that would read ``X`` whole fails rather than copy it.
+    """
+
+    ndim = 2
+
+    def __init__(self, X, mean, scale):
+        self.X, self.mean, self.scale = X, mean, scale
+        self.shape, self.dtype = X.shape, X.dtype
+        self._fallback = _fallback_columns(X, mean, scale)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, rows):
+        block = self.X[rows]
+        if block.ndim != 2:
+            raise TypeError("StandardizedRows selects rows: a slice or an array of row indices")
+        cols = self._fallback
+        raw = block[:, cols] if cols.size else None
+        # A slice is a view of X, which must stay as it is; an index array is a new array.
+        out = np.empty_like(block) if np.may_share_memory(block, self.X) else block
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.subtract(block, self.mean, out=out)
+            out /= self.scale
+            if raw is not None:
+                out[:, cols] = raw / self.scale[cols] - self.mean[cols] / self.scale[cols]
+        return out
+
+
+def standardized_rows(objective, mean, scale):
+    """``objective`` (on dense rows in memory) on its rows standardised a batch at a time."""
+    objective = copy.copy(objective)
+    objective.X = StandardizedRows(objective.X, mean, scale)
+    return objective
 
 
 def _is_sparse(X):

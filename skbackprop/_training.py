@@ -152,11 +152,15 @@ def _objective(est, session, output_units, head_config):
     X, objective = session.X, session.objective
     standardized = getattr(est, "feature_mean_", None) is not None
     if objective is None:
-        # Dense rows in memory are standardised once (as a StandardScaler
-        # pipeline would); sparse rows are never changed (see _standardize).
+        # Dense rows in memory are standardised: once, a copy (as a StandardScaler
+        # pipeline would), for full-batch solvers, which read them all at each
+        # evaluation; a batch at a time for mini-batch solvers, which gather each
+        # batch anyway. Sparse rows are never changed (see _standardize).
         dense = standardized and not sparse.issparse(X)
+        by_batch = dense and est.solver in STOCHASTIC_SOLVERS
+        copied = dense and not by_batch
         objective = engine.make_objective(
-            _standardize.transform(X, est.feature_mean_, est.feature_scale_) if dense else X,
+            _standardize.transform(X, est.feature_mean_, est.feature_scale_) if copied else X,
             session.targets.matrix(),
             engine.layer_sizes_of(session.thetas),
             reg_lambda=est.reg_lambda,
@@ -165,6 +169,10 @@ def _objective(est, session, output_units, head_config):
             sample_weight=session.sample_weight,
             **head_config,
         )
+        if by_batch:
+            objective = _standardize.standardized_rows(
+                objective, est.feature_mean_, est.feature_scale_
+            )
         if standardized and not dense:
             objective = _standardize.StandardizedObjective(
                 objective, est.feature_mean_, est.feature_scale_

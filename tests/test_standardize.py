@@ -306,3 +306,67 @@ def test_no_precision_warning_where_the_fold_holds(shift, dtype):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         BackpropClassifier((4,), max_iter=5, tol=0, random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_standardized_rows_hold_the_numbers_of_the_copy(dtype):
+    # Columns 1 and 2 reach the float limit in a few rows only: transform
+    # falls back in all of their rows, and so must every selection of rows.
+    from skbackprop._standardize import StandardizedRows, transform
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 4)).astype(dtype)
+    top = np.finfo(dtype).max
+    X[3, 1], X[7, 1], X[9, 2] = 0.9 * top, -0.9 * top, top
+    X[:, 3] += 1e4  # far from 0: the subtraction rounds
+    X_before = X.copy()
+    mean, scale = moments(X)
+    copy = transform(X, mean, scale)
+    rows = StandardizedRows(X, mean, scale)
+    order = rng.permutation(50)
+    for selection in (slice(10, 30), slice(None, None, 7), order[:13], np.array([9, 3, 0])):
+        assert_array_equal(rows[selection], copy[selection])
+    assert_array_equal(X, X_before)  # slices are views of X: never written
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_batches_standardised_one_at_a_time_train_as_the_copy(solver):
+    # The mini-batch solvers standardise each gathered batch: the weights after
+    # epochs of steps equal, bit for bit, those trained on the standardised copy.
+    from skbackprop._monitor import Monitor
+    from skbackprop._solvers import SGD, Adam
+    from skbackprop._standardize import standardized_rows, transform
+
+    X, y = _wine()
+    mean, scale = moments(X)
+    Y = np.eye(3, dtype=bool)[y]
+    sizes = [X.shape[1], 5, 3]
+    x0 = engine.pack(engine.init_thetas(sizes, 0))
+    kwargs = {"reg_lambda": 1e-3, "activation": "relu", "output_activation": "softmax"}
+    copied = engine.make_objective(transform(X, mean, scale), Y, sizes, **kwargs)
+    by_batch = standardized_rows(engine.make_objective(X, Y, sizes, **kwargs), mean, scale)
+    fits = [
+        {"sgd": SGD, "adam": Adam}[solver](1e-2, batch_size=16, max_iter=5, random_state=0)
+        .minimize(objective, x0, Monitor(0, 5))
+        .x
+        for objective in (copied, by_batch)
+    ]
+    assert_array_equal(fits[1], fits[0])
+
+
+def test_minibatch_fit_does_not_copy_x_whole():
+    # standardize=True copied dense X standardised for every solver: 16 MiB
+    # here, where a mini-batch solver needs a batch at a time.
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40_000, 50)) * 3.0 + 1.0
+    y = (X[:, 0] > 1.0).astype(int)
+    clf = BackpropClassifier((4,), solver="adam", batch_size=1000, max_iter=1, random_state=0)
+    tracemalloc.start()
+    try:
+        clf.fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.5 * X.nbytes
