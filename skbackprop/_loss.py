@@ -612,7 +612,9 @@ class SparseSteps:
         return _relayout(x, self._places, "F", "C")
 
     def close(self):
+        """End the loss's threads and let go of its buffers (a gradient as large as x)."""
         self.loss.close()
+        self.loss = None
 
 
 def _relayout(x, places, source, target):

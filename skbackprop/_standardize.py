@@ -16,7 +16,6 @@ and dask chunks are never changed:
 maps the gradient back, so the centring lives in the bias.
 """
 
-import copy
 import warnings
 
 import numpy as np
@@ -278,8 +277,11 @@ class StandardizedRows:
 
 
 def standardized_rows(objective, mean, scale):
-    """``objective`` (on dense rows in memory) on its rows standardised a batch at a time."""
-    objective = copy.copy(objective)
+    """``objective``, just made on dense rows in memory, set to read them standardised.
+
+    Its rows become :class:`StandardizedRows` (in place: the objective is
+    the same object, with the same methods); returns it.
+    """
     objective.X = StandardizedRows(objective.X, mean, scale)
     return objective
 

@@ -142,7 +142,10 @@ def network_attributes(est, x, layer_sizes, targets, dtype, network):
         _heads.fold_targets(thetas[-1], targets.mean, targets.scale)
         thetas = [theta.astype(dtype) for theta in thetas]
     else:
-        thetas = [theta.copy() for theta in engine.unpack(x.astype(dtype), layer_sizes)]
+        # One copy of the weights (astype copies only to change the dtype).
+        thetas = [
+            theta.copy() for theta in engine.unpack(x.astype(dtype, copy=False), layer_sizes)
+        ]
     thetas[-1] = thetas[-1][targets.unit_of_class]
     return {**network, "thetas_": thetas}
 
@@ -251,15 +254,14 @@ def record_validation(est, hook, start_score):
         est.best_validation_score_ = start_score
 
 
-def _minimize(est, session, objective, monitor, solver, hooks):
-    """Run the solver; ``(result, x, loss, learned-nothing causes)``.
+def _minimize(est, session, x0, objective, monitor, solver, hooks):
+    """Run the solver from ``x0``; ``(result, x, loss, learned-nothing causes)``.
 
     Ctrl-C from here on is a clean stop at the next boundary, also while the
     BLAS limit is set or restored. The check of what was learned runs in it
     too: BLAS threads woken between the solver and the check would spin on
     into the next fit.
     """
-    x0 = engine.pack(session.thetas)
     layer_sizes = engine.layer_sizes_of(session.thetas)
     try:
         with monitor.deferring_interrupts(BLAS_BOOKKEEPING, around=[one_blas_thread()]):
@@ -302,6 +304,9 @@ def train(est, head, session):
         hook = validation_hook(est, head, objective, session.validation, targets)
     hooks = [] if hook is None else [hook]
     x0 = engine.pack(session.thetas)
+    # The start once: the session's matrices become views of it (solvers never
+    # write their x0), not a second copy of the weights alive during the fit.
+    session.thetas = engine.unpack(x0, layer_sizes)
     start_score = None
     if session.continued and not session.incremental:
         start_score = continue_validation(est, hook, x0)
@@ -326,7 +331,7 @@ def train(est, head, session):
     )
     monitor = Monitor(est.verbose, session.max_iter, hooks + callback_hooks)
     solver = SOLVERS[est.solver](est, session.rng, session.max_iter, session.state, hook is None)
-    result, x, loss, cause = _minimize(est, session, objective, monitor, solver, hooks)
+    result, x, loss, cause = _minimize(est, session, x0, objective, monitor, solver, hooks)
     x0_kept = result.status == "diverged" and np.array_equal(result.x, x0)
     facts = _diagnostics.facts(
         est, objective, (x0, x, loss), X, penalty_scale, result.loss_curve, cause
