@@ -143,9 +143,7 @@ def network_attributes(est, x, layer_sizes, targets, dtype, network):
         thetas = [theta.astype(dtype) for theta in thetas]
     else:
         # One copy of the weights (astype copies only to change the dtype).
-        thetas = [
-            theta.copy() for theta in engine.unpack(x.astype(dtype, copy=False), layer_sizes)
-        ]
+        thetas = [theta.copy() for theta in engine.unpack(x.astype(dtype, copy=False), layer_sizes)]
     thetas[-1] = thetas[-1][targets.unit_of_class]
     return {**network, "thetas_": thetas}
 
