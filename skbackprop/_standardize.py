@@ -344,11 +344,16 @@ def unfold_flat(x, layer_sizes, mean, scale):
     return std
 
 
-def _fold_first(theta, mean, scale):
-    """``[v_0, V_x] -> [v_0 - (V_x / s) mu, V_x / s]`` in place."""
-    W = theta[:, 1:] / scale
-    theta[:, 0] -= W @ mean
-    theta[:, 1:] = W
+def _fold_first(theta, mean, scale, out=None):
+    """``[v_0, V_x] -> [v_0 - (V_x / s) mu, V_x / s]`` into ``out`` (None: in place).
+
+    No temporary of its size: ``out``'s weights are written by the division.
+    """
+    out = theta if out is None else out
+    W = out[:, 1:]
+    np.divide(theta[:, 1:], scale, out=W)
+    out[:, 0] = theta[:, 0]
+    out[:, 0] -= W @ mean
 
 
 def _unfold_first(theta, mean, scale):
@@ -377,25 +382,49 @@ class StandardizedObjective:
         self._places = layout(self.layer_sizes)
         self._mean = mean.astype(dtype)
         self._scale = scale.astype(dtype)
-        self._raw_x = np.empty(self._places[-1][1], dtype=dtype)
-        self._raw_first = views(self._raw_x, self._places)[0]
+        self._raw_x = None  # the raw weights of the last evaluation, made when first needed
 
-    def _folded(self, x):
+    def _folded(self, x, order="C"):
+        """The raw weights of ``x`` (held with ``Theta^(1)`` in layout ``order``)."""
+        if self._raw_x is None:
+            self._raw_x = np.empty(self._places[-1][1], dtype=self.loss.dtype)
+        source = views(x, self._places, order)
+        target = views(self._raw_x, self._places, order)
         with np.errstate(over="ignore"):  # float64 beyond float32's range: J = inf
-            self._raw_x[...] = x
-        _fold_first(self._raw_first, self._mean, self._scale)
+            for raw, weights in zip(target[1:], source[1:], strict=True):
+                raw[...] = weights
+            _fold_first(source[0], self._mean, self._scale, out=target[0])
         return self._raw_x
 
-    def _back(self, x, J, grad):
+    def _back(self, x, J, grad, order="C", loss=None):
+        """J and the gradient in standardised coordinates; ``loss``: that of x's layout."""
+        loss = self.loss if loss is None else loss
         if grad is not None:
-            g = views(grad, self._places)[0]
-            g[:, 1:] -= np.outer(g[:, 0], self._mean)
-            g[:, 1:] /= self._scale
+            g = views(grad, self._places, order)[0]
+            bias, weights = g[:, 0], g[:, 1:].T  # (features, units)
+            # dJ/dV_x = (dJ/dW - dJ/db mu^T) / s, in bands of features: no
+            # temporary as large as Theta^(1), each band in its own layout.
+            for start in range(0, weights.shape[0], _BAND):
+                band = weights[start : start + _BAND]
+                mean, scale = self._mean[start : start + _BAND], self._scale[start : start + _BAND]
+                if band.flags.c_contiguous:  # column-major Theta^(1): a feature's units in a row
+                    band -= np.outer(mean, bias)
+                    band /= scale[:, None]
+                else:
+                    rows = band.T
+                    rows -= np.outer(bias, mean)
+                    rows /= scale
         with np.errstate(over="ignore", invalid="ignore"):
-            J += self.loss.penalty(np.asarray(x, dtype=self.loss.dtype), self.reg_scale, grad)
-        if not np.isfinite(J) or (grad is not None and not np.isfinite(grad).all()):
+            J += loss.penalty(np.asarray(x, dtype=loss.dtype), self.reg_scale, grad)
+        if not np.isfinite(J) or (grad is not None and not all_finite(grad)):
             J = np.inf
         return float(J), grad
+
+    def stepper(self):
+        """The raw objective's own mini-batch steps, seen standardised (sparse rows), or None."""
+        make = getattr(self.raw, "stepper", None)
+        steps = make() if make is not None else None
+        return None if steps is None else _StandardizedSteps(self, steps)
 
     def __call__(self, x):
         J, grad = self.raw(self._folded(x))
@@ -412,3 +441,32 @@ class StandardizedObjective:
         close = getattr(self.raw, "close", None)
         if close is not None:
             close()
+
+
+# Columns of Theta^(1) per band of StandardizedObjective._back (512 KiB for 64 units).
+_BAND = 1024
+
+
+class _StandardizedSteps:
+    """:class:`StandardizedObjective`'s mini-batches in the layout its raw objective steps in.
+
+    Sparse rows step with ``Theta^(1)`` column-major (see
+    :class:`skbackprop._loss.SparseSteps`): the fold and the gradient's map
+    back work on that layout's views, the penalty with that layout's loss.
+    """
+
+    def __init__(self, objective, steps):
+        self.objective, self.steps = objective, steps
+        self.n_samples = steps.n_samples
+        self.to_steps, self.to_public = steps.to_steps, steps.to_public
+        self._order = steps.loss.first_layer_order
+
+    def batch(self, x, rows):
+        objective = self.objective
+        J, grad = self.steps.batch(objective._folded(x, self._order), rows)
+        return objective._back(x, J, grad, self._order, self.steps.loss)
+
+    def close(self):
+        """The steps are over: their loss and the raw weights are let go (made again if needed)."""
+        self.steps.close()
+        self.objective._raw_x = None
