@@ -111,9 +111,14 @@ def _permutation(rng_state, n):
 
 
 def _order(rng, n):
-    """``rng.permutation(n)``, held as 32-bit integers where they fit (half the memory)."""
-    order = rng.permutation(n)
-    return order.astype(np.int32) if n <= np.iinfo(np.int32).max else order
+    """``rng.permutation(n)`` (the same draws), held as 32-bit integers where they fit.
+
+    Half the memory of the permutation, and no 64-bit one made first:
+    ``permutation`` shuffles ``arange(n)`` in place, as this does.
+    """
+    order = np.arange(n, dtype=np.int32 if n <= np.iinfo(np.int32).max else np.intp)
+    rng.shuffle(order)
+    return order
 
 
 class _Stochastic:
@@ -256,6 +261,7 @@ class _Stochastic:
                     monitor.begin_iteration()
                     lr = state["learning_rate"]
                     steps.begin_epoch(rng.get_state() if self.shuffle else None, lr)
+                    order = rows = None  # the last epoch's order, let go before the next
                     order = _order(rng, n) if self.shuffle else None
                     batch_losses, rows_done = 0.0, 0
                     for start in range(0, n, batch):
