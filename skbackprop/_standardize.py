@@ -369,6 +369,7 @@ class StandardizedObjective:
     over (``raw.reg_scale`` is set to 0) and applied to the standardised weights.
     Each evaluation folds the weights, evaluates ``raw``, and maps the gradient of
     ``Theta^(1)`` back: ``dJ/dV_x = (dJ/dW - dJ/db mu^T) / s``, ``dJ/dv_0 = dJ/db``.
+    Mini-batches of sparse rows in memory need no fold (:meth:`stepper`).
     """
 
     def __init__(self, raw, mean, scale):
@@ -380,40 +381,38 @@ class StandardizedObjective:
         self.n_threads = raw.n_threads
         dtype = self.loss.dtype
         self._places = layout(self.layer_sizes)
+        self._standardization = (mean, scale)
         self._mean = mean.astype(dtype)
         self._scale = scale.astype(dtype)
         self._raw_x = None  # the raw weights of the last evaluation, made when first needed
 
-    def _folded(self, x, order="C"):
-        """The raw weights of ``x`` (held with ``Theta^(1)`` in layout ``order``)."""
+    def _folded(self, x):
         if self._raw_x is None:
             self._raw_x = np.empty(self._places[-1][1], dtype=self.loss.dtype)
-        source = views(x, self._places, order)
-        target = views(self._raw_x, self._places, order)
+        source, target = views(x, self._places), views(self._raw_x, self._places)
         with np.errstate(over="ignore"):  # float64 beyond float32's range: J = inf
             for raw, weights in zip(target[1:], source[1:], strict=True):
                 raw[...] = weights
             _fold_first(source[0], self._mean, self._scale, out=target[0])
         return self._raw_x
 
-    def _back(self, x, J, grad, order="C", loss=None):
-        """J and the gradient in standardised coordinates; ``loss``: that of x's layout."""
-        loss = self.loss if loss is None else loss
+    def _back(self, x, J, grad):
         if grad is not None:
-            g = views(grad, self._places, order)[0]
-            bias, weights = g[:, 0], g[:, 1:].T  # (features, units)
-            # dJ/dV_x = (dJ/dW - dJ/db mu^T) / s, in bands of features: no
-            # temporary as large as Theta^(1), each band in its own layout.
-            for start in range(0, weights.shape[0], _BAND):
-                band = weights[start : start + _BAND]
-                mean, scale = self._mean[start : start + _BAND], self._scale[start : start + _BAND]
-                if band.flags.c_contiguous:  # column-major Theta^(1): a feature's units in a row
-                    band -= np.outer(mean, bias)
-                    band /= scale[:, None]
-                else:
-                    rows = band.T
-                    rows -= np.outer(bias, mean)
-                    rows /= scale
+            g = views(grad, self._places)[0]
+            # dJ/dV_x = (dJ/dW - dJ/db mu^T) / s, in bands of columns: no
+            # temporary as large as Theta^(1).
+            for start in range(1, g.shape[1], _BAND):
+                band, columns = g[:, start : start + _BAND], slice(start - 1, start - 1 + _BAND)
+                band -= np.outer(g[:, 0], self._mean[columns])
+                band /= self._scale[columns]
+        return self._penalised(x, J, grad, self.loss)
+
+    def _penalised(self, x, J, grad, loss):
+        """``J`` and ``grad`` with the penalty of the standardised weights ``x``.
+
+        ``loss`` reads ``x`` in its layout; ``J`` is ``inf`` where it or the
+        gradient is not finite.
+        """
         with np.errstate(over="ignore", invalid="ignore"):
             J += loss.penalty(np.asarray(x, dtype=loss.dtype), self.reg_scale, grad)
         if not np.isfinite(J) or (grad is not None and not all_finite(grad)):
@@ -421,9 +420,13 @@ class StandardizedObjective:
         return float(J), grad
 
     def stepper(self):
-        """The raw objective's own mini-batch steps, seen standardised (sparse rows), or None."""
+        """Mini-batch steps on raw sparse rows read standardised, no fold; or None.
+
+        The raw objective's :class:`skbackprop._loss.SparseSteps`, its loss given
+        the standardisation (see :class:`skbackprop._loss.NetworkLoss`).
+        """
         make = getattr(self.raw, "stepper", None)
-        steps = make() if make is not None else None
+        steps = make(self._standardization) if make is not None else None
         return None if steps is None else _StandardizedSteps(self, steps)
 
     def __call__(self, x):
@@ -448,25 +451,16 @@ _BAND = 1024
 
 
 class _StandardizedSteps:
-    """:class:`StandardizedObjective`'s mini-batches in the layout its raw objective steps in.
-
-    Sparse rows step with ``Theta^(1)`` column-major (see
-    :class:`skbackprop._loss.SparseSteps`): the fold and the gradient's map
-    back work on that layout's views, the penalty with that layout's loss.
-    """
+    """:class:`StandardizedObjective`'s mini-batches: raw steps on standardised rows, penalised."""
 
     def __init__(self, objective, steps):
         self.objective, self.steps = objective, steps
         self.n_samples = steps.n_samples
         self.to_steps, self.to_public = steps.to_steps, steps.to_public
-        self._order = steps.loss.first_layer_order
 
     def batch(self, x, rows):
-        objective = self.objective
-        J, grad = self.steps.batch(objective._folded(x, self._order), rows)
-        return objective._back(x, J, grad, self._order, self.steps.loss)
+        J, grad = self.steps.batch(x, rows)
+        return self.objective._penalised(x, J, grad, self.steps.loss)
 
     def close(self):
-        """The steps are over: their loss and the raw weights are let go (made again if needed)."""
         self.steps.close()
-        self.objective._raw_x = None

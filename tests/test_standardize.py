@@ -373,8 +373,9 @@ def test_minibatch_fit_does_not_copy_x_whole():
 
 
 def test_sparse_standardized_steps_give_the_public_layouts_gradient():
-    # Sparse rows step with Theta^(1) column-major; the fold and the map back
-    # of the gradient work in that layout and give the same numbers.
+    # Sparse mini-batches step with Theta^(1) column-major and no fold: the
+    # rows' values are divided by their scale, the centre enters through the
+    # bias and the gradient; the numbers of the fold, to rounding.
     from skbackprop._standardize import StandardizedObjective
 
     X, y = _wine()
@@ -396,9 +397,9 @@ def test_sparse_standardized_steps_give_the_public_layouts_gradient():
 
 
 def test_sparse_standardized_fit_keeps_no_temporary_as_large_as_the_weights():
-    # Each step folded Theta^(1) through a temporary of its size and mapped
-    # the gradient back through another (an outer product): 9 weight-sized
-    # arrays at the peak of this fit, 6 now.
+    # Each step folded Theta^(1) into a copy, through a temporary of its size,
+    # and mapped the gradient back through another (an outer product): 11.5
+    # times the weights at the peak of this fit, 6.6 now.
     import tracemalloc
 
     rng = np.random.default_rng(0)
