@@ -133,9 +133,9 @@ class _Stochastic:
     n_arrays = 0  # optimiser vectors shaped like x
     # Up to this size the weights and optimiser vectors are copied every
     # BACKUP_EVERY steps; larger ones are not, and a step to undo is replayed
-    # from the start of the call. None by default: such copies (as many as the
-    # vectors) would only shorten the replay after a divergence, or after a
-    # KeyboardInterrupt raised inside a step outside an estimator.
+    # from the start of the call. No copies by default: they (as large as all
+    # the vectors) would only shorten the replay after a divergence, or after
+    # a KeyboardInterrupt raised inside a step outside an estimator.
     copy_limit_bytes = 0
 
     # Nine parameters: MLPClassifier's own for its stochastic solvers, keywords
