@@ -1278,8 +1278,8 @@ def sparse_estimator(who, max_iter=SPARSE_EPOCHS):
     """64 relu units, adam, batch 200, L2 1e-4 on both sides; ours on raw features.
 
     ``standardize=False``: MLPClassifier fits the raw features, and so do we
-    (with standardize=True, sparse rows keep their values and the scaling is
-    folded into Theta^(1) at every step, see the README).
+    (with standardize=True, sparse rows keep their values: a batch's values
+    are divided by their scale and the centring enters through the bias).
     """
     if who == "ours":
         return BackpropClassifier(

@@ -81,6 +81,12 @@ def _input_rows(X, rows, buf, fixed_input):
     if fixed_input and cached is not None and cached[0] is X and cached[1] == rows:
         return cached[2]
     block = X if rows.start == 0 and rows.stop == X.shape[0] else X[rows]
+    if buf.standardization is not None:  # the block's values divided by their scale
+        block = block.tocsr()
+        scale = buf.standardization[0]
+        block = sparse.csr_matrix(
+            (block.data / scale[block.indices], block.indices, block.indptr), shape=block.shape
+        )
     buf.sparse_rows = (X, rows, block)
     return block
 
@@ -93,6 +99,8 @@ def _forward_block(thetas, X, rows, buf, g, fixed_input):
         # z^(2) = X Theta^(1)[:, 1:].T + bias: a sparse product, no dense copy of X.
         z[0][...] = _input_rows(X, rows, buf, fixed_input) @ thetas[0][:, 1:].T
         z[0] += thetas[0][:, 0]
+        if buf.standardization is not None:
+            z[0] -= thetas[0][:, 1:] @ buf.standardization[1]
     else:
         key = (rows.start, rows.stop)
         if not (
@@ -110,17 +118,21 @@ def _forward_block(thetas, X, rows, buf, g, fixed_input):
     return v
 
 
-def _sparse_weight_gradient(rows, delta, out):
+def _sparse_weight_gradient(rows, delta, out, centre=None):
     """``out = (rows.T @ delta).T`` for sparse ``rows``; ``out`` is overwritten.
 
     Where ``out.T`` is contiguous (``Theta^(1)`` held column-major), only the
-    input features present in ``rows`` get a non-zero gradient: they are
+    input features present in ``rows`` get a gradient from them: they are
     multiplied as a compact matrix of those columns alone and written as
     contiguous rows of ``out.T``, in place of a product as wide as all the
-    features and a transposed copy of it.
+    features and a transposed copy of it. With a ``centre`` (standardised
+    rows, see :class:`NetworkLoss`), ``(sum delta) centre^T`` is subtracted:
+    what the other features get.
     """
     if not out.T.flags.c_contiguous:
         out[...] = (rows.T @ delta).T
+        if centre is not None:
+            out -= np.outer(delta.sum(axis=0), centre)
         return
     rows = rows.tocsr()
     present, compact = np.unique(rows.indices, return_inverse=True)
@@ -128,8 +140,12 @@ def _sparse_weight_gradient(rows, delta, out):
         (rows.data, compact.reshape(-1), rows.indptr), shape=(rows.shape[0], len(present))
     )
     out_t = out.T
-    out_t.fill(0.0)
-    out_t[present] = narrow.T @ delta
+    if centre is None:
+        out_t.fill(0.0)
+        out_t[present] = narrow.T @ delta
+    else:
+        np.multiply.outer(centre, -delta.sum(axis=0), out=out_t)
+        out_t[present] += narrow.T @ delta
 
 
 def _data_term(thetas, X, Y, y_total, row_scale, start, stop, block, buf, grads, fns, fixed_input):
@@ -163,7 +179,8 @@ def _data_term(thetas, X, Y, y_total, row_scale, start, stop, block, buf, grads,
             if l == 0 and buf.sparse_input:
                 product[:, 0] = delta.sum(axis=0)
                 # The rows the forward pass of this block just sliced out.
-                _sparse_weight_gradient(buf.sparse_rows[2], delta, product[:, 1:])
+                centre = None if buf.standardization is None else buf.standardization[1]
+                _sparse_weight_gradient(buf.sparse_rows[2], delta, product[:, 1:], centre)
             else:
                 np.matmul(delta.T, v.A[l], out=product)
             if not first:
@@ -213,12 +230,19 @@ class NetworkLoss:
         use small blocks to cover several).
     huber_delta : float, default=1.0
         Where Huber's cost turns from quadratic to linear (``"huber"`` only).
-        (Nine parameters: the loss's configuration, keywords after the units.)
+        (Ten parameters: the loss's configuration, keywords after the units.)
     first_layer_order : {"C", "F"}, default="C"
         How the flat vectors this loss reads and writes hold ``Theta^(1)``:
         row-major (the public layout of :mod:`skbackprop._params`) or
         column-major, where the weights of one input feature are contiguous,
         as the products with sparse rows want them (see :class:`SparseSteps`).
+    standardization : (mean, scale) or None, default=None
+        Sparse rows are read as ``(x - mean) / scale`` (standardize=True),
+        never changed: their values are divided by ``scale`` (a batch's few)
+        and the centre ``mean / scale`` enters through the bias, ``z = (x /
+        s) V_x^T + (v_0 - V_x (mu / s))``, and the gradient, ``dJ/dV_x =
+        delta^T (x / s) - (sum delta) (mu / s)^T``: no folded copy of
+        ``Theta^(1)``. Dense rows ignore it.
     """
 
     def __init__(
@@ -233,6 +257,7 @@ class NetworkLoss:
         block_rows=None,
         huber_delta=1.0,
         first_layer_order="C",
+        standardization=None,
     ):
         check_names(activation, output_activation)
         self.layer_sizes = check_layer_sizes(layer_sizes)
@@ -243,6 +268,11 @@ class NetworkLoss:
         self.parts = parts
         self.block_rows = block_rows
         self.first_layer_order = first_layer_order
+        self.standardization = None
+        if standardization is not None:
+            mean, scale = (np.asarray(a, dtype=np.float64) for a in standardization)
+            # (scale, centre) in the loss's dtype, as the sparse branches read them.
+            self.standardization = (scale.astype(self.dtype), (mean / scale).astype(self.dtype))
         self._layout = layout(self.layer_sizes)
         self.n_params = self._layout[-1][1]
         self.huber_delta = float(huber_delta)
@@ -315,6 +345,7 @@ class NetworkLoss:
                 hidden_scratch=self.activation not in ("relu", "identity"),
                 sparse_input=sparse_input,
             )
+            buf.standardization = self.standardization if sparse_input else None
         return buf
 
     def _part_grads(self, count):
@@ -567,9 +598,12 @@ class Objective:
             theta_flat, X, self.Y[rows], row_scale, self.reg_scale, y_total=y_total
         )
 
-    def stepper(self):
-        """What mini-batch solvers step with: :class:`SparseSteps` for sparse rows, else None."""
-        return SparseSteps(self) if sparse.issparse(self.X) else None
+    def stepper(self, standardization=None):
+        """What mini-batch solvers step with: :class:`SparseSteps` for sparse rows, else None.
+
+        ``standardization``: ``(mean, scale)`` the rows are read with (see :class:`NetworkLoss`).
+        """
+        return SparseSteps(self, standardization) if sparse.issparse(self.X) else None
 
 
 class SparseSteps:
@@ -584,7 +618,7 @@ class SparseSteps:
     (:meth:`to_public`); the loss is the same, read through other views.
     """
 
-    def __init__(self, objective):
+    def __init__(self, objective, standardization=None):
         self.objective = objective
         self.n_samples = objective.n_samples
         base = objective.loss
@@ -597,6 +631,7 @@ class SparseSteps:
             parts=base.parts,
             block_rows=base.block_rows,
             first_layer_order="F",
+            standardization=standardization,
         )
         self._places = layout(base.layer_sizes)
 
@@ -612,7 +647,9 @@ class SparseSteps:
         return _relayout(x, self._places, "F", "C")
 
     def close(self):
+        """End the loss's threads and let go of its buffers (a gradient as large as x)."""
         self.loss.close()
+        self.loss = None
 
 
 def _relayout(x, places, source, target):

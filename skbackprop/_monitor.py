@@ -205,6 +205,9 @@ class Monitor:
         self._in_iteration = False
         self.interrupt_requested = False
         self.interrupt_forced = False  # a second Ctrl-C
+        # A solver's step in place runs: a second Ctrl-C waits for its end
+        # (raised at the next batch boundary) rather than tear it.
+        self.stepping = False
         self._interrupt_honoured = False
         self._start = time.perf_counter()
 
@@ -216,7 +219,9 @@ class Monitor:
         raises at once unless it lands in the bookkeeping: this module's code,
         that of the modules named in ``bookkeeping`` (module names), and the
         lines of the function that holds the block (raised at the ``with``
-        line, it could skip the block's exit), which it does not interrupt.
+        line, it could skip the block's exit), which it does not interrupt,
+        and a solver's step in place (:attr:`stepping`), which it would tear:
+        the solver then stops at its next boundary.
         The context managers ``around`` are entered after Ctrl-C is deferred,
         and left before it is not.
 
@@ -237,11 +242,16 @@ class Monitor:
             for hook in self.hooks:
                 _call_hook(getattr(hook, "begin", _nothing))
 
-    def iteration(self, x, loss, grad_max=None):
-        """Record a completed iteration; return True if a hook asks to stop."""
+    def iteration(self, x, loss, grad_max=None, keep=True):
+        """Record a completed iteration; return True if a hook asks to stop.
+
+        ``keep=False``: the solver returns its weights itself and never reads
+        :attr:`x`, so that without hooks no copy of them is kept (``x`` may
+        then be None).
+        """
         self._in_iteration = False
         self.loss_curve.append(float(loss))
-        self.x = np.array(x, copy=True)
+        self.x = np.array(x, copy=True) if keep or self.hooks else None
         self.loss = float(loss)
         self.grad_max = np.nan if grad_max is None else float(grad_max)
         n = len(self.loss_curve)
@@ -339,7 +349,7 @@ class _DeferredInterrupts:
             monitor.interrupt_requested = True
             return
         monitor.interrupt_forced = True
-        if not self._in_bookkeeping(frame):
+        if not (monitor.stepping or self._in_bookkeeping(frame)):
             raise KeyboardInterrupt
 
     def __enter__(self):

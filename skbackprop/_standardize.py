@@ -9,7 +9,9 @@ that the published ``Theta^(1)`` acts on raw ``x``::
 
 The solvers work in the standardised coordinates (the penalty acts on ``V``, as
 in a ``StandardScaler`` pipeline). Dense rows in memory are standardised once (a
-copy, as the pipeline makes); sparse rows and dask chunks are never changed:
+copy, as the pipeline makes) for full-batch solvers, and a batch at a time for
+mini-batch solvers (:class:`StandardizedRows`, the same numbers); sparse rows
+and dask chunks are never changed:
 :class:`StandardizedObjective` evaluates the folded weights on the raw rows and
 maps the gradient back, so the centring lives in the bias.
 """
@@ -60,8 +62,10 @@ def _scaler_moments(X, sample_weight):
     return scaler.mean_, scaler.var_, scaler.n_samples_seen_
 
 
-# Rows per block of the blockwise moments: about 2 MiB of float64.
-MOMENTS_BLOCK_ELEMENTS = 262144
+# Rows per block of the blockwise moments: about 512 KiB of float64 (its two
+# temporaries stay in the cache; 2 MiB blocks were slower, and the largest
+# allocation of a mini-batch fit on 50,000 x 100).
+MOMENTS_BLOCK_ELEMENTS = 65536
 
 
 def _blockwise(X, sample_weight):
@@ -260,6 +264,71 @@ def check_validation_scale(est, X, sample_weight, X_val, measure=None):
     )
 
 
+def _fallback_columns(X, mean, scale):
+    """The columns in which :func:`transform` falls back (values near the float limit).
+
+    ``(x - mu) / s`` rounded is monotone in ``x`` (``s > 0``), so a column has
+    a value that is not finite exactly where its least or its greatest value
+    has: :func:`transform` of those two rows of extremes finds the columns
+    without a pass over a full-size temporary.
+    """
+    if not X.shape[0]:
+        return np.empty(0, dtype=np.intp)
+    extremes = np.stack([X.min(axis=0), X.max(axis=0)])
+    with np.errstate(over="ignore", invalid="ignore"):
+        first = np.subtract(extremes, mean, out=np.empty_like(extremes))
+        first /= scale
+    return np.flatnonzero(~np.isfinite(first).all(axis=0))
+
+
+class StandardizedRows:
+    """Dense rows ``X`` read as :func:`transform` gives them, a selection of rows at a time.
+
+    ``rows[r]`` (``r`` a slice or an index array of rows) is a new array holding
+    ``transform(X, mean, scale)[r]`` bit for bit: the same operations, element
+    by element, and the same fallback in the columns where it falls back
+    (:func:`_fallback_columns`, found once). Mini-batch solvers gather each
+    batch anyway (``X[rows]``) and standardise it in place, in place of a
+    standardised copy of all of ``X``. Nothing else of an array is offered:
+    code that would read ``X`` whole fails rather than copy it.
+    """
+
+    ndim = 2
+
+    def __init__(self, X, mean, scale):
+        self.X, self.mean, self.scale = X, mean, scale
+        self.shape, self.dtype = X.shape, X.dtype
+        self._fallback = _fallback_columns(X, mean, scale)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, rows):
+        block = self.X[rows]
+        if block.ndim != 2:
+            raise TypeError("StandardizedRows selects rows: a slice or an array of row indices")
+        cols = self._fallback
+        raw = block[:, cols] if cols.size else None
+        # A slice is a view of X, which must stay as it is; an index array is a new array.
+        out = np.empty_like(block) if np.may_share_memory(block, self.X) else block
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.subtract(block, self.mean, out=out)
+            out /= self.scale
+            if raw is not None:
+                out[:, cols] = raw / self.scale[cols] - self.mean[cols] / self.scale[cols]
+        return out
+
+
+def standardized_rows(objective, mean, scale):
+    """``objective``, just made on dense rows in memory, set to read them standardised.
+
+    Its rows become :class:`StandardizedRows` (in place: the objective is
+    the same object, with the same methods); returns it.
+    """
+    objective.X = StandardizedRows(objective.X, mean, scale)
+    return objective
+
+
 def _is_sparse(X):
     from scipy import sparse
 
@@ -316,11 +385,16 @@ def unfold_flat(x, layer_sizes, mean, scale):
     return std
 
 
-def _fold_first(theta, mean, scale):
-    """``[v_0, V_x] -> [v_0 - (V_x / s) mu, V_x / s]`` in place."""
-    W = theta[:, 1:] / scale
-    theta[:, 0] -= W @ mean
-    theta[:, 1:] = W
+def _fold_first(theta, mean, scale, out=None):
+    """``[v_0, V_x] -> [v_0 - (V_x / s) mu, V_x / s]`` into ``out`` (None: in place).
+
+    No temporary of its size: ``out``'s weights are written by the division.
+    """
+    out = theta if out is None else out
+    W = out[:, 1:]
+    np.divide(theta[:, 1:], scale, out=W)
+    out[:, 0] = theta[:, 0]
+    out[:, 0] -= W @ mean
 
 
 def _unfold_first(theta, mean, scale):
@@ -336,6 +410,7 @@ class StandardizedObjective:
     over (``raw.reg_scale`` is set to 0) and applied to the standardised weights.
     Each evaluation folds the weights, evaluates ``raw``, and maps the gradient of
     ``Theta^(1)`` back: ``dJ/dV_x = (dJ/dW - dJ/db mu^T) / s``, ``dJ/dv_0 = dJ/db``.
+    Mini-batches of sparse rows in memory need no fold (:meth:`stepper`).
     """
 
     def __init__(self, raw, mean, scale):
@@ -347,27 +422,53 @@ class StandardizedObjective:
         self.n_threads = raw.n_threads
         dtype = self.loss.dtype
         self._places = layout(self.layer_sizes)
+        self._standardization = (mean, scale)
         self._mean = mean.astype(dtype)
         self._scale = scale.astype(dtype)
-        self._raw_x = np.empty(self._places[-1][1], dtype=dtype)
-        self._raw_first = views(self._raw_x, self._places)[0]
+        self._raw_x = None  # the raw weights of the last evaluation, made when first needed
 
     def _folded(self, x):
+        if self._raw_x is None:
+            self._raw_x = np.empty(self._places[-1][1], dtype=self.loss.dtype)
+        source, target = views(x, self._places), views(self._raw_x, self._places)
         with np.errstate(over="ignore"):  # float64 beyond float32's range: J = inf
-            self._raw_x[...] = x
-        _fold_first(self._raw_first, self._mean, self._scale)
+            for raw, weights in zip(target[1:], source[1:], strict=True):
+                raw[...] = weights
+            _fold_first(source[0], self._mean, self._scale, out=target[0])
         return self._raw_x
 
     def _back(self, x, J, grad):
         if grad is not None:
             g = views(grad, self._places)[0]
-            g[:, 1:] -= np.outer(g[:, 0], self._mean)
-            g[:, 1:] /= self._scale
+            # dJ/dV_x = (dJ/dW - dJ/db mu^T) / s, in bands of columns: no
+            # temporary as large as Theta^(1).
+            for start in range(1, g.shape[1], _BAND):
+                band, columns = g[:, start : start + _BAND], slice(start - 1, start - 1 + _BAND)
+                band -= np.outer(g[:, 0], self._mean[columns])
+                band /= self._scale[columns]
+        return self._penalised(x, J, grad, self.loss)
+
+    def _penalised(self, x, J, grad, loss):
+        """``J`` and ``grad`` with the penalty of the standardised weights ``x``.
+
+        ``loss`` reads ``x`` in its layout; ``J`` is ``inf`` where it or the
+        gradient is not finite.
+        """
         with np.errstate(over="ignore", invalid="ignore"):
-            J += self.loss.penalty(np.asarray(x, dtype=self.loss.dtype), self.reg_scale, grad)
-        if not np.isfinite(J) or (grad is not None and not np.isfinite(grad).all()):
+            J += loss.penalty(np.asarray(x, dtype=loss.dtype), self.reg_scale, grad)
+        if not np.isfinite(J) or (grad is not None and not all_finite(grad)):
             J = np.inf
         return float(J), grad
+
+    def stepper(self):
+        """Mini-batch steps on raw sparse rows read standardised, no fold; or None.
+
+        The raw objective's :class:`skbackprop._loss.SparseSteps`, its loss given
+        the standardisation (see :class:`skbackprop._loss.NetworkLoss`).
+        """
+        make = getattr(self.raw, "stepper", None)
+        steps = make(self._standardization) if make is not None else None
+        return None if steps is None else _StandardizedSteps(self, steps)
 
     def __call__(self, x):
         J, grad = self.raw(self._folded(x))
@@ -384,3 +485,23 @@ class StandardizedObjective:
         close = getattr(self.raw, "close", None)
         if close is not None:
             close()
+
+
+# Columns of Theta^(1) per band of StandardizedObjective._back (512 KiB for 64 units).
+_BAND = 1024
+
+
+class _StandardizedSteps:
+    """:class:`StandardizedObjective`'s mini-batches: raw steps on standardised rows, penalised."""
+
+    def __init__(self, objective, steps):
+        self.objective, self.steps = objective, steps
+        self.n_samples = steps.n_samples
+        self.to_steps, self.to_public = steps.to_steps, steps.to_public
+
+    def batch(self, x, rows):
+        J, grad = self.steps.batch(x, rows)
+        return self.objective._penalised(x, J, grad, self.steps.loss)
+
+    def close(self):
+        self.steps.close()

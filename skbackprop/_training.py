@@ -135,7 +135,8 @@ def network_attributes(est, x, layer_sizes, targets, dtype, network):
         _heads.fold_targets(thetas[-1], targets.mean, targets.scale)
         thetas = [theta.astype(dtype) for theta in thetas]
     else:
-        thetas = [theta.copy() for theta in engine.unpack(x.astype(dtype), layer_sizes)]
+        # One copy of the weights (astype copies only to change the dtype).
+        thetas = [theta.copy() for theta in engine.unpack(x.astype(dtype, copy=False), layer_sizes)]
     thetas[-1] = thetas[-1][targets.unit_of_class]
     return {**network, "thetas_": thetas}
 
@@ -145,11 +146,15 @@ def _objective(est, session, output_units, head_config):
     X, objective = session.X, session.objective
     standardized = getattr(est, "feature_mean_", None) is not None
     if objective is None:
-        # Dense rows in memory are standardised once (as a StandardScaler
-        # pipeline would); sparse rows are never changed (see _standardize).
+        # Dense rows in memory are standardised: once, a copy (as a StandardScaler
+        # pipeline would), for full-batch solvers, which read them all at each
+        # evaluation; a batch at a time for mini-batch solvers, which gather each
+        # batch anyway. Sparse rows are never changed (see _standardize).
         dense = standardized and not sparse.issparse(X)
+        by_batch = dense and est.solver in STOCHASTIC_SOLVERS
+        copied = dense and not by_batch
         objective = engine.make_objective(
-            _standardize.transform(X, est.feature_mean_, est.feature_scale_) if dense else X,
+            _standardize.transform(X, est.feature_mean_, est.feature_scale_) if copied else X,
             session.targets.matrix(),
             engine.layer_sizes_of(session.thetas),
             reg_lambda=est.reg_lambda,
@@ -158,6 +163,10 @@ def _objective(est, session, output_units, head_config):
             sample_weight=session.sample_weight,
             **head_config,
         )
+        if by_batch:
+            objective = _standardize.standardized_rows(
+                objective, est.feature_mean_, est.feature_scale_
+            )
         if standardized and not dense:
             objective = _standardize.StandardizedObjective(
                 objective, est.feature_mean_, est.feature_scale_
@@ -236,15 +245,14 @@ def record_validation(est, hook, start_score):
         est.best_validation_score_ = start_score
 
 
-def _minimize(est, session, objective, monitor, solver, hooks):
-    """Run the solver; ``(result, x, loss, learned-nothing causes)``.
+def _minimize(est, session, x0, objective, monitor, solver, hooks):
+    """Run the solver from ``x0``; ``(result, x, loss, learned-nothing causes)``.
 
     Ctrl-C from here on is a clean stop at the next boundary, also while the
     BLAS limit is set or restored. The check of what was learned runs in it
     too: BLAS threads woken between the solver and the check would spin on
     into the next fit.
     """
-    x0 = engine.pack(session.thetas)
     layer_sizes = engine.layer_sizes_of(session.thetas)
     try:
         with monitor.deferring_interrupts(BLAS_BOOKKEEPING, around=[one_blas_thread()]):
@@ -287,6 +295,9 @@ def train(est, head, session):
         hook = validation_hook(est, head, objective, session.validation, targets)
     hooks = [] if hook is None else [hook]
     x0 = engine.pack(session.thetas)
+    # The start once: the session's matrices become views of it (solvers never
+    # write their x0), not a second copy of the weights alive during the fit.
+    session.thetas = engine.unpack(x0, layer_sizes)
     start_score = None
     if session.continued and not session.incremental:
         start_score = continue_validation(est, hook, x0)
@@ -311,7 +322,7 @@ def train(est, head, session):
     )
     monitor = Monitor(est.verbose, session.max_iter, hooks + callback_hooks)
     solver = SOLVERS[est.solver](est, session.rng, session.max_iter, session.state, hook is None)
-    result, x, loss, cause = _minimize(est, session, objective, monitor, solver, hooks)
+    result, x, loss, cause = _minimize(est, session, x0, objective, monitor, solver, hooks)
     x0_kept = result.status == "diverged" and np.array_equal(result.x, x0)
     facts = _diagnostics.facts(
         est, objective, (x0, x, loss), X, penalty_scale, result.loss_curve, cause

@@ -1,6 +1,7 @@
 """The lean mini-batch step: in-place updates, the penalty as one axpy, undo by replay."""
 
 import math
+import signal
 
 import numpy as np
 import pytest
@@ -98,7 +99,7 @@ def test_a_torn_step_is_undone_to_the_last_completed_step_bit_for_bit(at, copies
     results = {}
     for torn in (False, True):
         solver = _StoppedAdam(at, torn, learning_rate=1e-2, batch_size=3, random_state=0, tol=0.0)
-        solver.copy_limit_bytes = solver.copy_limit_bytes if copies else 0
+        solver.copy_limit_bytes = 2**20 if copies else 0
         result = solver.minimize(objective, x0, Monitor(0, 10))
         assert result.status == "interrupted"
         results[torn] = (result.x, solver.get_state())
@@ -108,6 +109,42 @@ def test_a_torn_step_is_undone_to_the_last_completed_step_bit_for_bit(at, copies
     for a, b in zip(torn["arrays"], clean["arrays"], strict=True):
         assert_array_equal(a, b)
     assert_array_equal(x0, _problem()[1])  # the caller's start is not written
+
+
+class _TwiceInterruptedAdam(Adam):
+    """Adam that gets Ctrl-C twice as step ``at`` begins: both land inside the step."""
+
+    def __init__(self, at, **kwargs):
+        super().__init__(**kwargs)
+        self.at, self.calls = at, 0
+
+    def _step(self, x, arrays, grad, scratch, lr, t):
+        self.calls += 1
+        if t == self.at:
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
+        return super()._step(x, arrays, grad, scratch, lr, t)
+
+
+def test_a_second_ctrl_c_inside_a_step_waits_for_its_end_and_nothing_is_replayed():
+    # A second Ctrl-C inside a step raised there, tore it, and the step was
+    # undone by replaying the fit from a copy (or from its start): the monitor
+    # now holds it back to the step's end, so that no copy is needed for it.
+    objective, x0 = _problem()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        solver = _TwiceInterruptedAdam(7, learning_rate=1e-2, batch_size=3, random_state=0)
+        monitor = Monitor(0, 10)
+        with pytest.raises(KeyboardInterrupt):  # the second Ctrl-C is not swallowed
+            with monitor.deferring_interrupts():
+                result = solver.minimize(objective, x0, monitor)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert result.status == "interrupted"
+    assert solver.get_state()["t"] == 7 and solver.calls == 7  # step 7 completed, no replay
+    # The weights of 7 whole steps: those of a fit stopped cleanly before step 8.
+    clean = _StoppedAdam(8, False, learning_rate=1e-2, batch_size=3, random_state=0)
+    assert_array_equal(result.x, clean.minimize(objective, x0, Monitor(0, 10)).x)
 
 
 class _Ascent:
@@ -128,7 +165,7 @@ def test_a_diverging_fit_undoes_its_last_step_by_replaying_from_a_backup(copies)
     x0 = np.array([1.0, -2.0, 0.5])
     kwargs = {"momentum": 0.0, "tol": 0.0, "shuffle": False, "training_rule": False}
     solver = SGD(0.01, max_iter=1000, **kwargs)
-    solver.copy_limit_bytes = solver.copy_limit_bytes if copies else 0
+    solver.copy_limit_bytes = 2**20 if copies else 0
     result = solver.minimize(_Ascent(), x0, Monitor(0, 1000))
     assert result.status == "diverged"
     t = solver.get_state()["t"]
@@ -224,3 +261,38 @@ def test_blockwise_moments_are_standard_scalers_bit_for_bit(shape):
     assert_array_equal(var, scaler.var_)
     assert n == scaler.n_samples_seen_
     assert_array_equal(_standardize.moments(X)[1], scaler.scale_)
+
+
+def test_a_sparse_adam_fit_keeps_five_weight_sized_arrays():
+    # The start, the weights stepped, Adam's two moments and the gradient. Ten
+    # were alive at the peak: the start three times over (the session's
+    # matrices and two packed copies), the monitor's copy of each epoch's
+    # weights and a temporary for it, the stepper's gradient and views while
+    # the state was converted back.
+    import tracemalloc
+
+    from scipy import sparse
+
+    from skbackprop import BackpropClassifier
+
+    rng = np.random.default_rng(0)
+    m, n, per_row = 2_000, 100_000, 5
+    X = sparse.csr_matrix(
+        (
+            rng.random(m * per_row),
+            rng.integers(0, n, m * per_row),
+            np.arange(0, m * per_row + 1, per_row),
+        ),
+        shape=(m, n),
+    )
+    y = np.arange(m) % 3
+    clf = BackpropClassifier(
+        (8,), solver="adam", max_iter=2, tol=0.0, standardize=False, random_state=0
+    )
+    tracemalloc.start()
+    try:
+        clf.fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5.5 * sum(theta.nbytes for theta in clf.thetas_)  # 5.1 (10.1 before)

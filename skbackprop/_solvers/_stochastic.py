@@ -10,13 +10,15 @@ on:
 - a KeyboardInterrupt at any instant leaves the weights and moments of the
   last completed batch, consistent with each other. Steps update the weights
   and the optimiser's vectors in place, in one pass each (BLAS ``scal`` and
-  ``axpy``), with no spare copies: every ``BACKUP_EVERY`` steps the solver
-  copies them once, and notes the rows and learning rate of each step since. A
-  step to undo (it diverged, or an interrupt tore it) is undone by restoring
-  that copy and replaying the steps after it, which the deterministic loss
-  repeats bit for bit. (Inside an estimator a first Ctrl-C only asks to stop at
-  the next batch boundary, so only a second one can tear a step; the fit then
-  raises and publishes nothing anyway.)
+  ``axpy``), with no spare copies: the solver notes the rows and learning
+  rate of each step. A step to undo (it diverged, or an interrupt tore it) is
+  undone by going back to the start of the call and replaying the steps before
+  it, which the deterministic loss repeats bit for bit (or, with
+  ``copy_limit_bytes``, from a copy taken every ``BACKUP_EVERY`` steps). Inside
+  an estimator no interrupt tears a step: a first Ctrl-C only asks to stop at
+  the next batch boundary, and the monitor holds a second one back until the
+  step in progress is complete (``Monitor.stepping``), so that no copy of the
+  weights is kept for it; only a divergence, which ends the fit, replays.
 """
 
 import math
@@ -105,7 +107,18 @@ def _permutation(rng_state, n):
     """The permutation of ``n`` that a generator in ``rng_state`` draws."""
     rng = np.random.RandomState()
     rng.set_state(rng_state)
-    return rng.permutation(n)
+    return _order(rng, n)
+
+
+def _order(rng, n):
+    """``rng.permutation(n)`` (the same draws), held as 32-bit integers where they fit.
+
+    Half the memory of the permutation, and no 64-bit one made first:
+    ``permutation`` shuffles ``arange(n)`` in place, as this does.
+    """
+    order = np.arange(n, dtype=np.int32 if n <= np.iinfo(np.int32).max else np.intp)
+    rng.shuffle(order)
+    return order
 
 
 class _Stochastic:
@@ -120,8 +133,10 @@ class _Stochastic:
     n_arrays = 0  # optimiser vectors shaped like x
     # Up to this size the weights and optimiser vectors are copied every
     # BACKUP_EVERY steps; larger ones are not, and a step to undo is replayed
-    # from the start of the fit.
-    copy_limit_bytes = 16 * 2**20
+    # from the start of the call. No copies by default: they (as large as all
+    # the vectors) would only shorten the replay after a divergence, or after
+    # a KeyboardInterrupt raised inside a step outside an estimator.
+    copy_limit_bytes = 0
 
     # Nine parameters: MLPClassifier's own for its stochastic solvers, keywords
     # after the step size.
@@ -246,7 +261,8 @@ class _Stochastic:
                     monitor.begin_iteration()
                     lr = state["learning_rate"]
                     steps.begin_epoch(rng.get_state() if self.shuffle else None, lr)
-                    order = rng.permutation(n) if self.shuffle else None
+                    order = rows = None  # the last epoch's order, let go before the next
+                    order = _order(rng, n) if self.shuffle else None
                     batch_losses, rows_done = 0.0, 0
                     for start in range(0, n, batch):
                         if monitor.interrupt_requested:
@@ -268,10 +284,10 @@ class _Stochastic:
                                 steps.undo(self, stepper, scratch, steps.steps - 1, n)
                             raise _Stop
                         steps.begin(start)
-                        stepping = True
+                        stepping = monitor.stepping = True
                         finite = self._step(steps.x, steps.arrays, grad, scratch, lr, steps.t + 1)
                         steps.t += 1
-                        stepping = False
+                        monitor.stepping = stepping = False
                         # J can stay finite with infinite weights (saturated sigmoids).
                         if not finite:
                             status, message = "diverged", "a step made the weights non-finite"
@@ -284,7 +300,11 @@ class _Stochastic:
                     batch_losses, rows_done = 0.0, 0
                     state["samples_seen"] += n
                     self._epoch_end(state)
-                    stop_asked = monitor.iteration(stepper.to_public(steps.x), epoch_loss)
+                    # The monitor's hooks alone read the weights here (the result
+                    # gets them below): without hooks, no public copy is made.
+                    public = stepper.to_public(steps.x) if monitor.hooks else None
+                    stop_asked = monitor.iteration(public, epoch_loss, keep=False)
+                    public = None
                     # A callback's stop is final; the adaptive schedule declines the others.
                     if stop_asked and (monitor.stop_is_final or not self._decline_stop(state)):
                         status, message = "early_stopped", monitor.stop_message()
@@ -304,17 +324,20 @@ class _Stochastic:
             pass
         except KeyboardInterrupt:
             status, message = "interrupted", "KeyboardInterrupt"
+            monitor.stepping = False
             if stepping:  # torn: back to the last completed step
                 with np.errstate(over="ignore", invalid="ignore"):
                     steps.undo(self, stepper, scratch, steps.steps, n)
-        # One vector at a time, each released once converted: no more alive at once.
+        # One vector at a time, each released once converted: no more alive at
+        # once. The stepper first lets go of its gradient and of its views of x.
+        stepper.close()
+        grad = None
         steps.copy = None
         x, t = stepper.to_public(steps.x), steps.t
         steps.x, arrays = None, []
         while steps.arrays:
             arrays.append(stepper.to_public(steps.arrays.pop(0)))
         state["arrays"], state["t"] = arrays, t
-        stepper.close()
         self._state = state
         if monitor.n_iter:
             loss = monitor.loss
