@@ -24,7 +24,7 @@ import numpy as np
 from scipy import sparse
 from scipy.linalg import blas
 
-from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_UNITS, SATURATED
+from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_UNITS, SATURATED, subtract_targets
 from ._blocks import Buffers, block_rows, n_parts, part_ranges
 from ._params import check_layer_sizes, layout, views
 from ._validation import (
@@ -155,8 +155,7 @@ def _data_term(thetas, X, Y, y_total, row_scale, start, stop, block, buf, grads,
         if grads is None:
             continue
         # Output error delta^(L) = h - y, weighted.
-        delta = v.H
-        delta -= Y[i:j]
+        delta = subtract_targets(v.H, Y[i:j])
         delta *= scale
         for l in range(len(thetas) - 1, -1, -1):
             product = grads[l] if first else buf.products[l]
@@ -245,6 +244,9 @@ class NetworkLoss:
         self.first_layer_order = first_layer_order
         self._layout = layout(self.layer_sizes)
         self.n_params = self._layout[-1][1]
+        # Where the biases are in the flat vectors: the penalty spares them.
+        places = views(np.arange(self.n_params), self._layout, first_layer_order)
+        self._biases = np.concatenate([theta[:, 0] for theta in places])
         self.huber_delta = float(huber_delta)
         output_loss = OUTPUT_UNITS[output_activation]
         if output_activation == "huber":
@@ -273,24 +275,23 @@ class NetworkLoss:
         if not reg_scale:
             return 0.0
         theta_flat = np.ascontiguousarray(theta_flat)
-        thetas = self._thetas(theta_flat)
         if grad is not None:
-            grads = self._thetas(grad)
-            grad_biases = [g[:, 0].copy() for g in grads]
+            grad_biases = grad[self._biases]
             axpy = _axpy(grad)
         total = 0.0
         for start in range(0, theta_flat.size, PENALTY_CHUNK):
             chunk = theta_flat[start : start + PENALTY_CHUNK]
-            total += float(chunk @ chunk)
+            total += float(np.dot(chunk, chunk))
             if grad is not None:
                 axpy(chunk, grad[start : start + PENALTY_CHUNK], a=reg_scale)
         if grad is not None:
-            for g, saved in zip(grads, grad_biases, strict=True):
-                g[:, 0] = saved
-        biases = sum(float(theta[:, 0] @ theta[:, 0]) for theta in thetas)
-        if math.isfinite(total) and biases <= 0.5 * total:
-            squares = total - biases
+            grad[self._biases] = grad_biases
+        biases = theta_flat[self._biases]
+        bias_squares = float(np.dot(biases, biases))
+        if math.isfinite(total) and bias_squares <= 0.5 * total:
+            squares = total - bias_squares
         else:
+            thetas = self._thetas(theta_flat)
             squares = sum(float(np.vdot(theta[:, 1:], theta[:, 1:])) for theta in thetas)
         return 0.5 * reg_scale * squares
 
@@ -414,10 +415,12 @@ class NetworkLoss:
             sparse_input = sparse.issparse(X)
             block, ranges, n_threads = self.plan(m, sparse_input)
             grad_flats = self._part_grads(len(ranges)) if need_grad else []
-            if any(np.may_share_memory(theta_flat, flat) for flat in grad_flats):
-                # Weights read while the gradient is written: e.g. a returned gradient
-                # passed back in.
-                theta_flat = theta_flat.copy()
+            for flat in grad_flats:
+                if np.may_share_memory(theta_flat, flat):
+                    # Weights read while the gradient is written: e.g. a returned
+                    # gradient passed back in.
+                    theta_flat = theta_flat.copy()
+                    break
             thetas = self._thetas(theta_flat)
             args = (X, Y, y_total, row_scale)
             if len(ranges) == 1:  # a mini-batch, a small data set: no threads, one part
@@ -530,11 +533,16 @@ class Objective:
     """
 
     def __init__(self, loss, X, Y, row_scale, reg_scale, y_total=None):
+        if Y.dtype == bool and Y.ndim == 2 and y_total is None:
+            # One-hot rows (labels): the loss reads each row's label, where a
+            # row of Y would be read and converted K values at a time.
+            Y = one_hot_labels(Y)
         self.loss, self.X, self.Y = loss, X, Y
         self.row_scale, self.reg_scale, self.y_total = row_scale, reg_scale, y_total
         self.n_samples = X.shape[0]
         self.layer_sizes = loss.layer_sizes
         self.n_threads = loss.plan(self.n_samples, sparse.issparse(X))[2]
+        self._rows = None  # the rows of a mini-batch of a dense X, gathered here
 
     def __call__(self, theta_flat):
         return self._all_rows(theta_flat, need_grad=True)
@@ -556,7 +564,7 @@ class Objective:
 
     def batch(self, theta_flat, rows, loss=None):
         """The estimate from ``rows``; ``loss``, another layout of the same loss (SparseSteps)."""
-        X = self.X[rows]
+        X = self._gather(rows)
         share = self.n_samples / X.shape[0]
         if isinstance(self.row_scale, np.ndarray):
             row_scale = self.row_scale[rows] * share
@@ -567,9 +575,26 @@ class Objective:
             theta_flat, X, self.Y[rows], row_scale, self.reg_scale, y_total=y_total
         )
 
+    def _gather(self, rows):
+        """``X[rows]``; the rows of a dense X are copied into a buffer kept for the next batch."""
+        integer = isinstance(rows, np.ndarray) and rows.dtype.kind in "iu"
+        if not integer or sparse.issparse(self.X):
+            return self.X[rows]
+        if self._rows is None or self._rows.shape[0] < len(rows):
+            self._rows = np.empty((len(rows), self.X.shape[1]), dtype=self.X.dtype)
+        return np.take(self.X, rows, axis=0, out=self._rows[: len(rows)])
+
     def stepper(self):
         """What mini-batch solvers step with: :class:`SparseSteps` for sparse rows, else None."""
         return SparseSteps(self) if sparse.issparse(self.X) else None
+
+
+def one_hot_labels(Y):
+    """The column of the one in each row of the bool matrix ``Y``, as an index vector."""
+    labels = np.zeros(Y.shape[0], dtype=np.intp)
+    for k in range(1, Y.shape[1]):  # a column at a time: contiguous in a column-major Y
+        labels[Y[:, k]] = k
+    return labels
 
 
 class SparseSteps:
