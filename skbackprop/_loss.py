@@ -151,7 +151,10 @@ def _data_term(thetas, X, Y, y_total, row_scale, start, stop, block, buf, grads,
         v = _forward_block(thetas, X, slice(i, j), buf, g, fixed_input)
         losses = loss_fn(v.Z, Y[i:j], v.H, v.out_scratch, None if y_total is None else y_total[i:j])
         scale = row_scale if scalar_scale else row_scale[i:j, None]
-        total += float(losses.sum()) * row_scale if scalar_scale else float(losses @ row_scale[i:j])
+        if scalar_scale:  # the ufunc's own sum: ndarray.sum's wrapper costs more on a mini-batch
+            total += float(np.add.reduce(losses)) * row_scale
+        else:
+            total += float(losses @ row_scale[i:j])
         if grads is None:
             continue
         # Output error delta^(L) = h - y, weighted.
