@@ -197,7 +197,7 @@ def output_unit_order(X, codes, sample_weight, n_classes):
 _SUM_ELEMENTS = 65536
 
 
-def _class_sums(X, codes, weights, n_classes):
+def _class_sums(X, codes, weights, n_classes, block_elements=_SUM_ELEMENTS):
     """The weighted sum of the rows of each class: ``(n_classes, n_features)``, float64.
 
     Sparse X: one sparse product with one weight per row, where a dense
@@ -211,7 +211,7 @@ def _class_sums(X, codes, weights, n_classes):
         membership = sparse.csr_array((weights, (codes, np.arange(m))), shape=(n_classes, m))
         return membership @ X
     sums = np.zeros((n_classes, X.shape[1]))
-    block = max(1, _SUM_ELEMENTS // max(n_classes, X.shape[1]))
+    block = max(1, block_elements // max(n_classes, X.shape[1]))
     membership = np.zeros((n_classes, min(block, m)))
     for start in range(0, m, block):
         stop = min(start + block, m)
