@@ -206,13 +206,15 @@ def _ones(n, dtype):
     return ones
 
 
-# Zeros for relu to compare with: a block's worth (see _blocks.BLOCK_ELEMENTS).
-_ZEROS = 65536
+# Bytes of zeros for relu to compare with (128 KiB: kept for the process, so
+# small next to a fit's memory; a quarter of a block of activations in
+# float64, see _blocks.BLOCK_ELEMENTS, which relu then takes in a few bands).
+_ZERO_BYTES = 2**17
 
 
 @functools.lru_cache(maxsize=4)
 def _zeros(dtype):
-    zeros = np.zeros(_ZEROS, dtype=dtype)
+    zeros = np.zeros(_ZERO_BYTES // dtype.itemsize, dtype=dtype)
     zeros.flags.writeable = False
     return zeros
 

@@ -266,7 +266,7 @@ def test_an_objective_reads_one_hot_rows_as_labels_with_the_same_numbers():
     assert_array_equal(grad, grad_list)
 
 
-@pytest.mark.parametrize("shape", [(3, 5), (300, 257), (70000, 2), (1, 70000)])
+@pytest.mark.parametrize("shape", [(3, 5), (300, 257), (20000, 2), (1, 20000)])
 def test_relu_against_zeros_is_max_z_0(shape):
     from skbackprop._activations import relu
 
