@@ -49,7 +49,7 @@ def relu(z):
     # Against an array of zeros, a band of columns at a time: NumPy's maximum
     # with a scalar 0 takes a loop two to five times slower.
     zeros = _zeros(z.dtype)
-    if z.ndim != 2 or z.shape[0] > zeros.size:
+    if z.ndim != 2 or not 0 < z.shape[0] <= zeros.size:
         return np.maximum(z, 0, out=z)
     band = zeros.size // z.shape[0]
     for start in range(0, z.shape[1], band):

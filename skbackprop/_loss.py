@@ -532,7 +532,9 @@ class Objective:
     ``m / b`` for ``b`` rows, while the penalty stays that of all ``m`` rows. The
     data are fixed for the objective's lifetime, so rows copied into a buffer are
     not copied again. The gradient returned is a buffer of the loss, overwritten
-    by the next call.
+    by the next call. ``y_total`` is None where every row of ``Y`` sums to one
+    (see :func:`skbackprop.engine.make_objective`): a bool ``Y`` then holds
+    one-hot rows, which the loss reads as integer labels.
     """
 
     def __init__(self, loss, X, Y, row_scale, reg_scale, y_total=None):

@@ -266,13 +266,14 @@ def test_an_objective_reads_one_hot_rows_as_labels_with_the_same_numbers():
     assert_array_equal(grad, grad_list)
 
 
-@pytest.mark.parametrize("shape", [(3, 5), (300, 257), (20000, 2), (1, 20000)])
+@pytest.mark.parametrize("shape", [(3, 5), (300, 257), (20000, 2), (1, 20000), (0, 4)])
 def test_relu_against_zeros_is_max_z_0(shape):
     from skbackprop._activations import relu
 
     rng = np.random.default_rng(0)
     z = np.asfortranarray(rng.normal(size=shape))
-    z.flat[:3] = [np.nan, -0.0, np.inf]
+    if z.size:
+        z.flat[:3] = [np.nan, -0.0, np.inf]
     expected = np.maximum(z, 0.0)
     assert_array_equal(relu(z), expected)
     assert_array_equal(np.signbit(z), np.signbit(expected))
