@@ -24,7 +24,7 @@ import numpy as np
 from scipy import sparse
 from scipy.linalg import blas
 
-from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_UNITS, SATURATED
+from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_UNITS, SATURATED, subtract_targets
 from ._blocks import Buffers, block_rows, n_parts, part_ranges
 from ._params import check_layer_sizes, layout, views
 from ._validation import (
@@ -167,12 +167,14 @@ def _data_term(thetas, X, Y, y_total, row_scale, start, stop, block, buf, grads,
         v = _forward_block(thetas, X, slice(i, j), buf, g, fixed_input)
         losses = loss_fn(v.Z, Y[i:j], v.H, v.out_scratch, None if y_total is None else y_total[i:j])
         scale = row_scale if scalar_scale else row_scale[i:j, None]
-        total += float(losses.sum()) * row_scale if scalar_scale else float(losses @ row_scale[i:j])
+        if scalar_scale:  # the ufunc's own sum: ndarray.sum's wrapper costs more on a mini-batch
+            total += float(np.add.reduce(losses)) * row_scale
+        else:
+            total += float(losses @ row_scale[i:j])
         if grads is None:
             continue
         # Output error delta^(L) = h - y, weighted.
-        delta = v.H
-        delta -= Y[i:j]
+        delta = subtract_targets(v.H, Y[i:j])
         delta *= scale
         for l in range(len(thetas) - 1, -1, -1):
             product = grads[l] if first else buf.products[l]
@@ -275,6 +277,9 @@ class NetworkLoss:
             self.standardization = (scale.astype(self.dtype), (mean / scale).astype(self.dtype))
         self._layout = layout(self.layer_sizes)
         self.n_params = self._layout[-1][1]
+        # Where the biases are in the flat vectors: the penalty spares them.
+        places = views(np.arange(self.n_params), self._layout, first_layer_order)
+        self._biases = np.concatenate([theta[:, 0] for theta in places])
         self.huber_delta = float(huber_delta)
         output_loss = OUTPUT_UNITS[output_activation]
         if output_activation == "huber":
@@ -303,24 +308,23 @@ class NetworkLoss:
         if not reg_scale:
             return 0.0
         theta_flat = np.ascontiguousarray(theta_flat)
-        thetas = self._thetas(theta_flat)
         if grad is not None:
-            grads = self._thetas(grad)
-            grad_biases = [g[:, 0].copy() for g in grads]
+            grad_biases = grad[self._biases]
             axpy = _axpy(grad)
         total = 0.0
         for start in range(0, theta_flat.size, PENALTY_CHUNK):
             chunk = theta_flat[start : start + PENALTY_CHUNK]
-            total += float(chunk @ chunk)
+            total += float(np.dot(chunk, chunk))
             if grad is not None:
                 axpy(chunk, grad[start : start + PENALTY_CHUNK], a=reg_scale)
         if grad is not None:
-            for g, saved in zip(grads, grad_biases, strict=True):
-                g[:, 0] = saved
-        biases = sum(float(theta[:, 0] @ theta[:, 0]) for theta in thetas)
-        if math.isfinite(total) and biases <= 0.5 * total:
-            squares = total - biases
+            grad[self._biases] = grad_biases
+        biases = theta_flat[self._biases]
+        bias_squares = float(np.dot(biases, biases))
+        if math.isfinite(total) and bias_squares <= 0.5 * total:
+            squares = total - bias_squares
         else:
+            thetas = self._thetas(theta_flat)
             squares = sum(float(np.vdot(theta[:, 1:], theta[:, 1:])) for theta in thetas)
         return 0.5 * reg_scale * squares
 
@@ -445,10 +449,12 @@ class NetworkLoss:
             sparse_input = sparse.issparse(X)
             block, ranges, n_threads = self.plan(m, sparse_input)
             grad_flats = self._part_grads(len(ranges)) if need_grad else []
-            if any(np.may_share_memory(theta_flat, flat) for flat in grad_flats):
-                # Weights read while the gradient is written: e.g. a returned gradient
-                # passed back in.
-                theta_flat = theta_flat.copy()
+            for flat in grad_flats:
+                if np.may_share_memory(theta_flat, flat):
+                    # Weights read while the gradient is written: e.g. a returned
+                    # gradient passed back in.
+                    theta_flat = theta_flat.copy()
+                    break
             thetas = self._thetas(theta_flat)
             args = (X, Y, y_total, row_scale)
             if len(ranges) == 1:  # a mini-batch, a small data set: no threads, one part
@@ -557,15 +563,22 @@ class Objective:
     ``m / b`` for ``b`` rows, while the penalty stays that of all ``m`` rows. The
     data are fixed for the objective's lifetime, so rows copied into a buffer are
     not copied again. The gradient returned is a buffer of the loss, overwritten
-    by the next call.
+    by the next call. ``y_total`` is None where every row of ``Y`` sums to one
+    (see :func:`skbackprop.engine.make_objective`): a bool ``Y`` then holds
+    one-hot rows, which the loss reads as integer labels.
     """
 
     def __init__(self, loss, X, Y, row_scale, reg_scale, y_total=None):
+        if Y.dtype == bool and Y.ndim == 2 and y_total is None:
+            # One-hot rows (labels): the loss reads each row's label, where a
+            # row of Y would be read and converted K values at a time.
+            Y = one_hot_labels(Y)
         self.loss, self.X, self.Y = loss, X, Y
         self.row_scale, self.reg_scale, self.y_total = row_scale, reg_scale, y_total
         self.n_samples = X.shape[0]
         self.layer_sizes = loss.layer_sizes
         self.n_threads = loss.plan(self.n_samples, sparse.issparse(X))[2]
+        self._rows = None  # the rows of a mini-batch of a dense X, gathered here
 
     def __call__(self, theta_flat):
         return self._all_rows(theta_flat, need_grad=True)
@@ -587,7 +600,7 @@ class Objective:
 
     def batch(self, theta_flat, rows, loss=None):
         """The estimate from ``rows``; ``loss``, another layout of the same loss (SparseSteps)."""
-        X = self.X[rows]
+        X = self._gather(rows)
         share = self.n_samples / X.shape[0]
         if isinstance(self.row_scale, np.ndarray):
             row_scale = self.row_scale[rows] * share
@@ -598,12 +611,33 @@ class Objective:
             theta_flat, X, self.Y[rows], row_scale, self.reg_scale, y_total=y_total
         )
 
+    def _gather(self, rows):
+        """``X[rows]``; the rows of a dense array X are copied into a buffer kept for the next batch.
+
+        Sparse rows, and rows standardised as they are gathered
+        (:class:`skbackprop._standardize.StandardizedRows`), gather themselves.
+        """
+        integer = isinstance(rows, np.ndarray) and rows.dtype.kind in "iu"
+        if not integer or not isinstance(self.X, np.ndarray):
+            return self.X[rows]
+        if self._rows is None or self._rows.shape[0] < len(rows):
+            self._rows = np.empty((len(rows), self.X.shape[1]), dtype=self.X.dtype)
+        return np.take(self.X, rows, axis=0, out=self._rows[: len(rows)])
+
     def stepper(self, standardization=None):
         """What mini-batch solvers step with: :class:`SparseSteps` for sparse rows, else None.
 
         ``standardization``: ``(mean, scale)`` the rows are read with (see :class:`NetworkLoss`).
         """
         return SparseSteps(self, standardization) if sparse.issparse(self.X) else None
+
+
+def one_hot_labels(Y):
+    """The column of the one in each row of the bool matrix ``Y``, as an index vector."""
+    labels = np.zeros(Y.shape[0], dtype=np.intp)
+    for k in range(1, Y.shape[1]):  # a column at a time: contiguous in a column-major Y
+        labels[Y[:, k]] = k
+    return labels
 
 
 class SparseSteps:

@@ -180,19 +180,46 @@ def output_unit_order(X, codes, sample_weight, n_classes):
     # Scaled by a power of two, exactly: sums of huge weights would overflow.
     weights = np.ones(m) if sample_weight is None else scale_weights(sample_weight)[0]
     class_weight = np.bincount(codes, weights=weights, minlength=n_classes)
-    # Sparse: one weight per row, where a dense (n_classes, m) matrix would
-    # cost as much memory as a float64 one-hot Y.
-    membership = sparse.csr_array((weights, (codes, np.arange(m))), shape=(n_classes, m))
     with np.errstate(over="ignore", invalid="ignore"):
-        sums = _sparse_rows(membership @ X)
+        sums = _sparse_rows(_class_sums(X, codes, weights, n_classes))
     if not np.isfinite(sums.data).all():
         # |x| near the float limit: sums of the columns scaled to [-1, 1]
         # keep the order of the means.
         column_max = _dense(abs(X).max(axis=0)).ravel()
         column_max[column_max == 0] = 1.0
         scaled = X.multiply(1 / column_max).tocsr() if sparse.issparse(X) else X / column_max
-        sums = _sparse_rows(membership @ scaled)
+        sums = _sparse_rows(_class_sums(scaled, codes, weights, n_classes))
     return _lexicographic_order(_centroid_keys(sums, class_weight))
+
+
+# Rows of a dense X per product in _class_sums: its membership block and the
+# float64 copy of a float32 block of X stay small.
+_SUM_ELEMENTS = 65536
+
+
+def _class_sums(X, codes, weights, n_classes, block_elements=_SUM_ELEMENTS):
+    """The weighted sum of the rows of each class: ``(n_classes, n_features)``, float64.
+
+    Sparse X: one sparse product with one weight per row, where a dense
+    ``(n_classes, m)`` matrix would cost as much memory as a float64 one-hot
+    Y. Dense X: matrix products over blocks of rows, each a dense membership
+    block times the rows (BLAS reads X once, where the sparse product's
+    scalar loop takes several times as long).
+    """
+    m = X.shape[0]
+    if sparse.issparse(X):
+        membership = sparse.csr_array((weights, (codes, np.arange(m))), shape=(n_classes, m))
+        return membership @ X
+    sums = np.zeros((n_classes, X.shape[1]))
+    block = max(1, block_elements // max(n_classes, X.shape[1]))
+    membership = np.zeros((n_classes, min(block, m)))
+    for start in range(0, m, block):
+        stop = min(start + block, m)
+        rows = np.arange(stop - start)
+        membership[codes[start:stop], rows] = weights[start:stop]
+        sums += membership[:, : stop - start] @ X[start:stop]
+        membership[codes[start:stop], rows] = 0.0
+    return sums
 
 
 def _sparse_rows(a):

@@ -296,3 +296,56 @@ def test_a_sparse_adam_fit_keeps_five_weight_sized_arrays():
     finally:
         tracemalloc.stop()
     assert peak < 5.5 * sum(theta.nbytes for theta in clf.thetas_)  # 5.1 (10.1 before)
+
+
+@pytest.mark.parametrize("units", ["softmax", "sigmoid"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_integer_labels_give_the_one_hot_loss_and_error_bit_for_bit(units, dtype):
+    from skbackprop._activations import OUTPUT_LOSSES, subtract_targets
+
+    rng = np.random.default_rng(0)
+    Z = np.asfortranarray(rng.normal(scale=3, size=(37, 4)).astype(dtype))
+    labels = rng.integers(0, 4, 37)
+    Y = np.asfortranarray(np.eye(4, dtype=bool)[labels])
+    results = []
+    for targets in (Y, labels):
+        H, scratch = np.empty_like(Z), np.empty_like(Z)
+        losses = OUTPUT_LOSSES[units](Z.copy(order="F"), targets, H, scratch)
+        results.append((losses, subtract_targets(H, targets)))
+    assert_array_equal(results[0][0], results[1][0])
+    assert_array_equal(results[0][1], results[1][1])
+
+
+def test_an_objective_reads_one_hot_rows_as_labels_with_the_same_numbers():
+    from skbackprop._loss import one_hot_labels
+
+    objective, x0 = _problem()
+    labels = objective.Y
+    assert labels.ndim == 1
+    Y = np.eye(3)[labels]  # float targets: kept as a matrix
+    as_matrix = Objective(objective.loss, objective.X, Y, objective.row_scale, objective.reg_scale)
+    assert as_matrix.Y.ndim == 2
+    assert_array_equal(one_hot_labels(np.asfortranarray(Y.astype(bool))), labels)
+    J, grad = objective(x0)
+    J_matrix, grad_matrix = as_matrix(x0)
+    assert J == J_matrix
+    assert_array_equal(grad, grad_matrix)
+    # A mini-batch's rows, gathered into the objective's buffer, as X[rows] would give them.
+    rows = np.array([5, 0, 59, 17, 5])
+    J, grad = (v.copy() if isinstance(v, np.ndarray) else v for v in objective.batch(x0, rows))
+    J_list, grad_list = as_matrix.batch(x0, list(rows))
+    assert J == J_list
+    assert_array_equal(grad, grad_list)
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (300, 257), (20000, 2), (1, 20000), (0, 4)])
+def test_relu_against_zeros_is_max_z_0(shape):
+    from skbackprop._activations import relu
+
+    rng = np.random.default_rng(0)
+    z = np.asfortranarray(rng.normal(size=shape))
+    if z.size:
+        z.flat[:3] = [np.nan, -0.0, np.inf]
+    expected = np.maximum(z, 0.0)
+    assert_array_equal(relu(z), expected)
+    assert_array_equal(np.signbit(z), np.signbit(expected))

@@ -574,3 +574,18 @@ def test_max_fun_warns_in_the_estimator(imbalanced):
     X, y = imbalanced
     with pytest.warns(ConvergenceWarning, match="increase max_fun"):
         BackpropClassifier(solver="L-BFGS-B", max_fun=10, random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("block_elements", [1, 7, 65536])
+def test_class_sums_of_dense_rows_by_blocks_are_the_sparse_products(dtype, block_elements):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(53, 4)).astype(dtype)
+    codes = rng.integers(0, 3, 53)
+    codes[codes == 1] = 0  # a class without rows
+    weights = rng.random(53)
+    sums = _targets._class_sums(X, codes, weights, 3, block_elements)
+    assert sums.dtype == np.float64 and sums.shape == (3, 4)
+    expected = _targets._class_sums(sp.csr_matrix(X), codes, weights, 3).toarray()
+    assert_allclose(sums, expected, rtol=1e-12)
+    assert not sums[1].any()
