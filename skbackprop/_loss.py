@@ -612,17 +612,17 @@ class Objective:
         )
 
     def _gather(self, rows):
-        """``X[rows]``; the rows of a dense array X are copied into a buffer kept for the next batch.
+        """``X[rows]``; the rows of a dense X are copied into a buffer kept for the next batch.
 
-        Sparse rows, and rows standardised as they are gathered
-        (:class:`skbackprop._standardize.StandardizedRows`), gather themselves.
+        A dense X is an array, or rows standardised as they are gathered
+        (:class:`skbackprop._standardize.StandardizedRows`): both ``take``.
         """
         integer = isinstance(rows, np.ndarray) and rows.dtype.kind in "iu"
-        if not integer or not isinstance(self.X, np.ndarray):
+        if not integer or sparse.issparse(self.X):
             return self.X[rows]
         if self._rows is None or self._rows.shape[0] < len(rows):
             self._rows = np.empty((len(rows), self.X.shape[1]), dtype=self.X.dtype)
-        return np.take(self.X, rows, axis=0, out=self._rows[: len(rows)])
+        return self.X.take(rows, axis=0, out=self._rows[: len(rows)])
 
     def stepper(self, standardization=None):
         """What mini-batch solvers step with: :class:`SparseSteps` for sparse rows, else None.

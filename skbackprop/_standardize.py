@@ -307,15 +307,31 @@ class StandardizedRows:
         block = self.X[rows]
         if block.ndim != 2:
             raise TypeError("StandardizedRows selects rows: a slice or an array of row indices")
-        cols = self._fallback
-        raw = block[:, cols] if cols.size else None
         # A slice is a view of X, which must stay as it is; an index array is a new array.
         out = np.empty_like(block) if np.may_share_memory(block, self.X) else block
+        return self._standardized(block, out)
+
+    def take(self, rows, axis=0, out=None):
+        """The rows ``rows`` (an index array), as ``ndarray.take(rows, axis=0, out=out)``."""
+        if axis != 0:
+            raise TypeError("StandardizedRows takes rows (axis=0)")
+        block = self.X.take(rows, axis=0, out=out)
+        return self._standardized(block, block)
+
+    def _standardized(self, block, out):
+        """``block`` (rows of X) standardised into ``out`` (``block`` itself, or new)."""
+        cols = self._fallback
+        if not cols.size:
+            # No column falls back: its extremes, hence all its values, stay finite
+            # (rounding is monotone), so nothing can overflow or warn.
+            np.subtract(block, self.mean, out=out)
+            out /= self.scale
+            return out
+        raw = block[:, cols]
         with np.errstate(over="ignore", invalid="ignore"):
             np.subtract(block, self.mean, out=out)
             out /= self.scale
-            if raw is not None:
-                out[:, cols] = raw / self.scale[cols] - self.mean[cols] / self.scale[cols]
+            out[:, cols] = raw / self.scale[cols] - self.mean[cols] / self.scale[cols]
         return out
 
 

@@ -327,6 +327,14 @@ def test_standardized_rows_hold_the_numbers_of_the_copy(dtype):
     for selection in (slice(10, 30), slice(None, None, 7), order[:13], np.array([9, 3, 0])):
         assert_array_equal(rows[selection], copy[selection])
     assert_array_equal(X, X_before)  # slices are views of X: never written
+    # Taken into a kept buffer, as a mini-batch objective gathers: with and
+    # without columns that fall back.
+    buffer = np.empty((13, 4), dtype=dtype)
+    for columns in ([0, 1, 2, 3], [0, 3]):
+        rows = StandardizedRows(X[:, columns], mean[columns], scale[columns])
+        out = buffer[:, : len(columns)]
+        assert rows.take(order[:13], axis=0, out=out) is out
+        assert_array_equal(out, copy[order[:13]][:, columns])
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
