@@ -98,14 +98,14 @@ class ClassificationHead:
         if multilabel:
             classes, codes = np.arange(y.shape[1]), y
         else:
-            classes, codes = np.unique(y, return_inverse=True)
+            classes, codes = _targets.unique_codes(y)
         per_class = _targets.class_weights(self.class_weight, classes, codes, sample_weight)
         sample_weight = _targets.weighted(sample_weight, per_class, codes)
         if not multilabel:
             weighed = codes if sample_weight is None else codes[sample_weight > 0]
             _targets.check_two_classes(
                 classes,
-                np.unique(weighed),
+                np.flatnonzero(np.bincount(weighed, minlength=len(classes))),
                 None if sample_weight is None else "sample and class",
                 self.name,
             )

@@ -589,3 +589,26 @@ def test_class_sums_of_dense_rows_by_blocks_are_the_sparse_products(dtype, block
     expected = _targets._class_sums(sp.csr_matrix(X), codes, weights, 3).toarray()
     assert_allclose(sums, expected, rtol=1e-12)
     assert not sums[1].any()
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int32, np.int64, np.uint64, np.float64])
+def test_unique_codes_and_encode_are_numpys_unique_and_the_label_lookup(dtype):
+    # Counted in one pass for integers of a small range, sorted otherwise:
+    # the same classes, dtype and codes as np.unique, whatever the range.
+    info = np.iinfo(dtype) if np.dtype(dtype).kind in "iu" else np.finfo(dtype)
+    rng = np.random.default_rng(0)
+    samples = [
+        rng.integers(max(info.min, -100), min(info.max, 100), 500).astype(dtype),
+        np.array([info.min, info.max, 0, info.max], dtype=dtype),  # a range too wide to count
+        np.array([5], dtype=dtype),
+    ]
+    for y in samples:
+        classes, codes = _targets.unique_codes(y)
+        expected_classes, expected_codes = np.unique(y, return_inverse=True)
+        assert classes.dtype == expected_classes.dtype
+        assert_array_equal(classes, expected_classes)
+        assert codes.dtype == expected_codes.dtype
+        assert_array_equal(codes, expected_codes)
+        assert_array_equal(_targets.encode(y, classes, "y"), expected_codes)
+    with pytest.raises(ValueError, match=r"^y_val has the label 7, which is not among the classes"):
+        _targets.encode(np.array([1, 7, 9, 8]), np.array([1, 9]), "y_val")
