@@ -633,8 +633,11 @@ class Objective:
 
 
 def one_hot_labels(Y):
-    """The column of the one in each row of the bool matrix ``Y``, as an index vector."""
-    labels = np.zeros(Y.shape[0], dtype=np.intp)
+    """The column of the one in each row of the bool matrix ``Y``, as an index vector.
+
+    32-bit: half the memory of NumPy's index type, and as fast to index with.
+    """
+    labels = np.zeros(Y.shape[0], dtype=np.int32 if Y.shape[1] < 2**31 else np.intp)
     for k in range(1, Y.shape[1]):  # a column at a time: contiguous in a column-major Y
         labels[Y[:, k]] = k
     return labels

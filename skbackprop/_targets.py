@@ -78,10 +78,12 @@ def check_two_classes(classes, present, weighed_by, estimator):
 
 
 def unique_codes(y):
-    """``np.unique(y, return_inverse=True)`` of the labels ``y`` (1-d), the same arrays.
+    """``np.unique(y, return_inverse=True)`` of the labels ``y`` (1-d), the codes 32-bit.
 
-    Integer labels of a range not much wider than their number are counted
-    in one pass (a million labels: a sort costs 20 times more).
+    The classes and the codes' values are NumPy's; the codes take half the
+    memory of its index type (a fit keeps them while it trains). Integer
+    labels of a range not much wider than their number are counted in one
+    pass (a million labels: a sort costs 20 times more).
     """
     y = np.asarray(y)
     if y.dtype.kind in "iu" and y.size:
@@ -89,11 +91,12 @@ def unique_codes(y):
         if high - low <= max(y.size, 1024) and -(2**62) < low and high < 2**62:
             shifted = y.astype(np.intp) - low  # in intp: y's own dtype may overflow
             present = np.flatnonzero(np.bincount(shifted))
-            position = np.zeros(high - low + 1, dtype=np.intp)
+            position = np.zeros(high - low + 1, dtype=np.int32)
             position[present] = np.arange(len(present))
             classes = (present + low).astype(y.dtype)
             return classes, position[shifted]
-    return np.unique(y, return_inverse=True)
+    classes, codes = np.unique(y, return_inverse=True)
+    return classes, codes.astype(np.int32)
 
 
 def encode(y, classes, name):
