@@ -1,5 +1,9 @@
+import tracemalloc
+
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
+from scipy import sparse
 
 # Deterministic property tests: the same examples on every run and machine.
 settings.register_profile(
@@ -23,3 +27,36 @@ def client():
         distributed.Client(cluster) as client,
     ):
         yield client
+
+
+@pytest.fixture
+def fit_peak():
+    """``fit_peak(estimator, X, y)``: fits, and returns the tracemalloc peak of the fit in bytes."""
+
+    def measure(estimator, X, y):
+        tracemalloc.start()
+        try:
+            estimator.fit(X, y)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    return measure
+
+
+@pytest.fixture
+def wide_sparse():
+    """``wide_sparse(m, n, per_row)``: m x n CSR, ``per_row`` random values a row (seed 0)."""
+
+    def make(m, n, per_row):
+        rng = np.random.default_rng(0)
+        return sparse.csr_matrix(
+            (
+                rng.random(m * per_row),
+                rng.integers(0, n, size=m * per_row),
+                np.arange(0, m * per_row + 1, per_row),
+            ),
+            shape=(m, n),
+        )
+
+    return make

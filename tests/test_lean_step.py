@@ -263,38 +263,19 @@ def test_blockwise_moments_are_standard_scalers_bit_for_bit(shape):
     assert_array_equal(_standardize.moments(X)[1], scaler.scale_)
 
 
-def test_a_sparse_adam_fit_keeps_five_weight_sized_arrays():
+def test_a_sparse_adam_fit_keeps_five_weight_sized_arrays(fit_peak, wide_sparse):
     # The start, the weights stepped, Adam's two moments and the gradient. Ten
     # were alive at the peak: the start three times over (the session's
     # matrices and two packed copies), the monitor's copy of each epoch's
     # weights and a temporary for it, the stepper's gradient and views while
     # the state was converted back.
-    import tracemalloc
-
-    from scipy import sparse
-
     from skbackprop import BackpropClassifier
 
-    rng = np.random.default_rng(0)
-    m, n, per_row = 2_000, 100_000, 5
-    X = sparse.csr_matrix(
-        (
-            rng.random(m * per_row),
-            rng.integers(0, n, m * per_row),
-            np.arange(0, m * per_row + 1, per_row),
-        ),
-        shape=(m, n),
-    )
-    y = np.arange(m) % 3
+    X, y = wide_sparse(2_000, 100_000, 5), np.arange(2_000) % 3
     clf = BackpropClassifier(
         (8,), solver="adam", max_iter=2, tol=0.0, standardize=False, random_state=0
     )
-    tracemalloc.start()
-    try:
-        clf.fit(X, y)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = fit_peak(clf, X, y)
     assert peak < 5.5 * sum(theta.nbytes for theta in clf.thetas_)  # 5.1 (10.1 before)
 
 

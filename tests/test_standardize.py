@@ -362,22 +362,14 @@ def test_batches_standardised_one_at_a_time_train_as_the_copy(solver):
     assert_array_equal(fits[1], fits[0])
 
 
-def test_minibatch_fit_does_not_copy_x_whole():
+def test_minibatch_fit_does_not_copy_x_whole(fit_peak):
     # standardize=True copied dense X standardised for every solver: 16 MiB
     # here, where a mini-batch solver needs a batch at a time.
-    import tracemalloc
-
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40_000, 50)) * 3.0 + 1.0
     y = (X[:, 0] > 1.0).astype(int)
     clf = BackpropClassifier((4,), solver="adam", batch_size=1000, max_iter=1, random_state=0)
-    tracemalloc.start()
-    try:
-        clf.fit(X, y)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 0.5 * X.nbytes
+    assert fit_peak(clf, X, y) < 0.5 * X.nbytes
 
 
 def test_sparse_standardized_steps_give_the_public_layouts_gradient():
@@ -404,29 +396,12 @@ def test_sparse_standardized_steps_give_the_public_layouts_gradient():
     assert_allclose(steps.to_public(grad_steps), grad, rtol=1e-12, atol=1e-15)
 
 
-def test_sparse_standardized_fit_keeps_no_temporary_as_large_as_the_weights():
+def test_sparse_standardized_fit_keeps_no_temporary_as_large_as_the_weights(fit_peak, wide_sparse):
     # Each step folded Theta^(1) into a copy, through a temporary of its size,
     # and mapped the gradient back through another (an outer product): 11.5
     # times the weights at the peak of this fit, 6.6 now.
-    import tracemalloc
-
-    rng = np.random.default_rng(0)
-    m, n, per_row = 2_000, 100_000, 5
-    X = sparse.csr_matrix(
-        (
-            rng.random(m * per_row),
-            rng.integers(0, n, m * per_row),
-            np.arange(0, m * per_row + 1, per_row),
-        ),
-        shape=(m, n),
-    )
-    y = np.arange(m) % 3
+    X, y = wide_sparse(2_000, 100_000, 5), np.arange(2_000) % 3
     clf = BackpropClassifier((8,), solver="adam", max_iter=1, tol=0.0, random_state=0)
-    tracemalloc.start()
-    try:
-        clf.fit(X, y)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = fit_peak(clf, X, y)
     weights = sum(theta.nbytes for theta in clf.thetas_)
     assert peak < 7 * weights

@@ -382,26 +382,13 @@ def test_sparse_early_stopping_and_minibatches(sparse_data):
     assert_same_model(sparse, dense, atol=1e-13)
 
 
-def test_sparse_fit_is_never_made_dense():
+def test_sparse_fit_is_never_made_dense(fit_peak, wide_sparse):
     # 50,000 x 100,000: 37 GiB dense, 3 MiB as CSR with 5 values a row.
-    rng = np.random.default_rng(0)
-    m, n, per_row = 50_000, 100_000, 5
-    X = sp.csr_matrix(
-        (
-            rng.random(m * per_row),
-            rng.integers(0, n, size=m * per_row),
-            np.arange(0, m * per_row + 1, per_row),
-        ),
-        shape=(m, n),
-    )
+    n = 100_000
+    X = wide_sparse(50_000, n, 5)
     y = np.asarray(X[:, : n // 2].sum(axis=1) > X[:, n // 2 :].sum(axis=1)).ravel()
     clf = BackpropClassifier(hidden_layer_sizes=(4,), max_iter=2, tol=0.0, random_state=0)
-    tracemalloc.start()
-    try:
-        clf.fit(X, y)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = fit_peak(clf, X, y)
     weights = sum(theta.nbytes for theta in clf.thetas_)  # 3 MiB
     assert peak < 20 * weights  # 61 MiB; the dense X would be 37 GiB
     assert clf.predict(X[:5]).shape == (5,)
