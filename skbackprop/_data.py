@@ -228,7 +228,7 @@ def session(est, head, source, hidden, partial=None):
     )
 
 
-def targets_of(head, encoded, sample_weight, previous, moments=MemoryRows.moments):
+def targets_of(head, encoded, sample_weight, previous, moments):
     """The :class:`skbackprop._heads.Targets` of a fit.
 
     ``encoded`` is ``(codes, classes, unit_class, multilabel)``; ``previous``
